@@ -1,0 +1,182 @@
+"""Forms validate input; clients.services decides and writes."""
+
+from __future__ import annotations
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Fieldset, Layout
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from phonenumber_field.formfields import PhoneNumberField
+
+from clients.choices import LANGUAGES, HouseholdRole
+from clients.dates import PartialDate
+from clients.models import Client, IdentityDocument
+from clients.sections import SECTIONS
+from clients.validators import normalize_identifier
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class PartialDateField(forms.CharField):
+    """One text box for a birth date of any precision: 03.07.1985, 00.07.1985, 1985."""
+
+    default_error_messages = {"invalid": _("Enter a valid date.")}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 10)
+        kwargs.setdefault(
+            "help_text",
+            _("DD.MM.YYYY; write 00 for an unknown day or month (00.00.1985). Leave empty if unknown."),
+        )
+        super().__init__(**kwargs)
+        self.widget.attrs.update({"inputmode": "numeric", "autocomplete": "off"})
+
+    def prepare_value(self, value):
+        return str(value) if isinstance(value, PartialDate) else value
+
+    def to_python(self, value) -> PartialDate:
+        return PartialDate.parse(super().to_python(value))
+
+
+class ClientForm(forms.ModelForm):
+    """The client record's fields, limited to the sections being edited."""
+
+    birth_date = PartialDateField(label=_("date of birth"), required=False)
+    languages = forms.MultipleChoiceField(
+        label=_("languages spoken"),
+        choices=LANGUAGES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    phone = PhoneNumberField(
+        label=_("phone"),
+        required=False,
+        help_text=_("German numbers without country code, others with +380, +963 ..."),
+    )
+
+    class Meta:
+        model = Client
+        fields = [name for section in SECTIONS.values() for name in section.fields]
+        widgets = {
+            "arrival_date": DateInput(),
+            "nationalities": forms.SelectMultiple(attrs={"size": 6}),
+        }
+        help_texts = {
+            "family_name_original": _("As written in the passport's own script (Cyrillic, Arabic)."),
+            "azr_number": _("12 digits, from the Ankunftsnachweis or a letter of the LEA."),
+            "nationalities": _("Hold Ctrl to choose more than one."),
+        }
+
+    def __init__(self, *args, sections: tuple[str, ...] = tuple(SECTIONS), **kwargs):
+        super().__init__(*args, **kwargs)
+        wanted = {name for slug in sections for name in SECTIONS[slug].fields}
+        for name in list(self.fields):
+            if name not in wanted:
+                del self.fields[name]
+        if self.instance.pk and "birth_date" in self.fields:
+            self.initial.setdefault("birth_date", self.instance.birth_date)
+        self.fields["family_name"].widget.attrs["autofocus"] = True
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.layout = Layout(
+            *(Fieldset(SECTIONS[slug].label, *SECTIONS[slug].fields) for slug in sections)
+        ) if len(sections) > 1 else Layout(*SECTIONS[sections[0]].fields)
+        if len(sections) == 1 and "family_name" not in self.fields:
+            first = SECTIONS[sections[0]].fields[0]
+            self.fields[first].widget.attrs["autofocus"] = True
+
+    def clean(self):
+        cleaned = super().clean()
+        if "birth_date" in self.fields and "birth_date" in cleaned:
+            self.instance.birth_date = cleaned["birth_date"]
+        return cleaned
+
+
+class HouseholdMemberForm(ClientForm):
+    household_role = forms.ChoiceField(
+        label=_("relation to the reference person"),
+        choices=[("", "---------"), *[c for c in HouseholdRole.choices if c[0] != HouseholdRole.HEAD]],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper.layout.insert(0, "household_role")
+        self.fields["household_role"].widget.attrs["autofocus"] = True
+        self.fields["family_name"].widget.attrs.pop("autofocus", None)
+
+
+class DocumentForm(forms.ModelForm):
+    class Meta:
+        model = IdentityDocument
+        fields = ["doc_type", "number", "issuing_country", "issued_on", "expires_on"]
+        widgets = {"issued_on": DateInput(), "expires_on": DateInput()}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.fields["number"].widget.attrs["autocomplete"] = "off"
+
+    def clean_number(self) -> str:
+        return normalize_identifier(self.cleaned_data["number"])
+
+
+class OptionalDocumentForm(DocumentForm):
+    """The intake's first document: may be left empty entirely."""
+
+    use_required_attribute = False
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.required = False
+
+    def is_empty(self) -> bool:
+        return not any(self.data.get(self.add_prefix(name)) for name in self.fields)
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.is_empty():
+            return cleaned
+        for name in ("doc_type", "number", "issuing_country"):
+            if not cleaned.get(name) and name not in self.errors:
+                self.add_error(name, _("This field is required to add a document."))
+        return cleaned
+
+
+class ClientSearchForm(forms.Form):
+    name = forms.CharField(
+        label=_("name"),
+        required=False,
+        max_length=100,
+        help_text=_("Family or given name, any part, in Latin or original script."),
+    )
+    birth_date = PartialDateField(label=_("date of birth"), required=False, help_text="")
+    document_number = forms.CharField(label=_("document number"), required=False, max_length=30)
+    azr_number = forms.CharField(label=_("AZR number"), required=False, max_length=14)
+    phone = forms.CharField(label=_("phone"), required=False, max_length=30)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.fields["name"].widget.attrs.update({"autofocus": True, "type": "search"})
+
+    def clean_document_number(self) -> str:
+        return normalize_identifier(self.cleaned_data["document_number"])
+
+    def clean_azr_number(self) -> str:
+        return normalize_identifier(self.cleaned_data["azr_number"])
+
+    def has_criteria(self) -> bool:
+        return self.is_valid() and any(
+            value for value in self.cleaned_data.values() if value != PartialDate()
+        )

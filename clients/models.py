@@ -1,0 +1,277 @@
+"""The shared client record: one person, captured once, reused by every office."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+from phonenumber_field.modelfields import PhoneNumberField
+from simple_history.models import HistoricalRecords
+
+from clients.choices import (
+    LANGUAGES,
+    Accommodation,
+    District,
+    DocumentType,
+    HouseholdRole,
+    ResidenceStatus,
+    Sex,
+)
+from clients.dates import PartialDate
+from clients.validators import (
+    normalize_identifier,
+    validate_azr_number,
+    validate_berlin_postcode,
+    validate_document_number,
+)
+
+
+def fold(text: str) -> str:
+    """Case- and accent-insensitive form of a name (Ševčenko -> sevcenko, Müller -> muller)."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(stripped.casefold().split())
+
+
+class Household(models.Model):
+    """People who live and are supported together; members point here from Client."""
+
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("household")
+        verbose_name_plural = _("households")
+
+    def __str__(self) -> str:
+        return _("Household %(id)s") % {"id": self.pk}
+
+
+class Client(models.Model):
+    """A person registered with the portal. Field groups follow the AZR core data set."""
+
+    # Identity (Grundpersonalien, weitere Personalien)
+    family_name = models.CharField(_("family name(s)"), max_length=150)
+    given_names = models.CharField(_("given names"), max_length=150, blank=True)
+    birth_name = models.CharField(_("birth name"), max_length=150, blank=True)
+    former_names = models.CharField(
+        _("former names and other spellings"), max_length=300, blank=True
+    )
+    family_name_original = models.CharField(
+        _("family name in original script"), max_length=150, blank=True
+    )
+    given_names_original = models.CharField(
+        _("given names in original script"), max_length=150, blank=True
+    )
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, default=Sex.UNKNOWN)
+    # A birth date keeps its precision: day and month may be unknown (00.00.1985).
+    birth_year = models.PositiveSmallIntegerField(_("year of birth"), null=True, blank=True)
+    birth_month = models.PositiveSmallIntegerField(_("month of birth"), null=True, blank=True)
+    birth_day = models.PositiveSmallIntegerField(_("day of birth"), null=True, blank=True)
+    place_of_birth = models.CharField(_("place of birth"), max_length=150, blank=True)
+    country_of_birth = CountryField(_("country of birth"), blank=True)
+    nationalities = CountryField(_("nationalities"), multiple=True, blank=True)
+    azr_number = models.CharField(
+        _("AZR number"), max_length=12, blank=True, validators=[validate_azr_number]
+    )
+
+    # Contact, languages and address in Berlin
+    languages = models.JSONField(_("languages spoken"), default=list, blank=True)
+    interpreter_needed = models.BooleanField(_("interpreter needed"), default=False)
+    phone = PhoneNumberField(_("phone"), blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    street = models.CharField(_("street and number"), max_length=200, blank=True)
+    postcode = models.CharField(
+        _("postcode"), max_length=5, blank=True, validators=[validate_berlin_postcode]
+    )
+    district = models.CharField(_("district"), max_length=32, choices=District.choices, blank=True)
+    accommodation = models.CharField(
+        _("accommodation"), max_length=32, choices=Accommodation.choices, blank=True
+    )
+
+    # Arrival and residence
+    arrival_date = models.DateField(_("date of arrival in Germany"), null=True, blank=True)
+    residence_status = models.CharField(
+        _("residence status"),
+        max_length=32,
+        choices=ResidenceStatus.choices,
+        default=ResidenceStatus.UNKNOWN,
+    )
+
+    household = models.ForeignKey(
+        Household,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="members",
+        verbose_name=_("household"),
+    )
+    household_role = models.CharField(
+        _("role in household"), max_length=32, choices=HouseholdRole.choices, blank=True
+    )
+
+    registered_by = models.ForeignKey(
+        "agencies.Agency",
+        on_delete=models.PROTECT,
+        related_name="registered_clients",
+        verbose_name=_("registered by"),
+    )
+    created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+    # Folded names for case- and accent-insensitive search; set by clients.services.
+    search_name = models.CharField(max_length=1200, blank=True, editable=False)
+
+    history = HistoricalRecords(excluded_fields=["search_name", "updated_at"])
+
+    class Meta:
+        verbose_name = _("client")
+        verbose_name_plural = _("clients")
+        ordering = ["family_name", "given_names", "pk"]
+        indexes = [
+            models.Index(fields=["family_name", "given_names"], name="client_name_idx"),
+            models.Index(fields=["birth_year", "birth_month", "birth_day"], name="client_birth_idx"),
+            models.Index(fields=["azr_number"], name="client_azr_idx"),
+            models.Index(fields=["phone"], name="client_phone_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(birth_month__isnull=True) | Q(birth_month__gte=1, birth_month__lte=12),
+                name="client_birth_month_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(birth_day__isnull=True) | Q(birth_day__gte=1, birth_day__lte=31),
+                name="client_birth_day_range",
+            ),
+            # Precision is nested: a day needs a month, a month needs a year.
+            models.CheckConstraint(
+                condition=Q(birth_day__isnull=True) | Q(birth_month__isnull=False),
+                name="client_birth_day_needs_month",
+            ),
+            models.CheckConstraint(
+                condition=Q(birth_month__isnull=True) | Q(birth_year__isnull=False),
+                name="client_birth_month_needs_year",
+            ),
+            models.CheckConstraint(
+                condition=Q(household__isnull=True, household_role="")
+                | Q(household__isnull=False) & ~Q(household_role=""),
+                name="client_household_role_iff_household",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return _("Client %(id)s") % {"id": self.pk}
+
+    @property
+    def display_name(self) -> str:
+        """As German offices write it: FAMILY NAME, Given names."""
+        if self.given_names:
+            return f"{self.family_name.upper()}, {self.given_names}"
+        return self.family_name.upper()
+
+    @property
+    def birth_date(self) -> PartialDate:
+        return PartialDate(self.birth_year, self.birth_month, self.birth_day)
+
+    @birth_date.setter
+    def birth_date(self, value: PartialDate) -> None:
+        self.birth_year, self.birth_month, self.birth_day = value.year, value.month, value.day
+
+    def get_languages_display(self) -> str:
+        names = dict(LANGUAGES)
+        return ", ".join(str(names.get(code, code)) for code in self.languages)
+
+    def refresh_search_name(self) -> None:
+        self.search_name = fold(
+            " ".join(
+                [
+                    self.family_name,
+                    self.given_names,
+                    self.birth_name,
+                    self.former_names,
+                    self.family_name_original,
+                    self.given_names_original,
+                ]
+            )
+        )
+
+    def clean(self) -> None:
+        super().clean()
+        try:
+            PartialDate.from_parts(self.birth_year, self.birth_month, self.birth_day)
+        except ValidationError as error:
+            raise ValidationError({"birth_year": error}) from None
+        known = {code for code, _label in LANGUAGES}
+        if not isinstance(self.languages, list) or not set(self.languages) <= known:
+            raise ValidationError({"languages": _("Choose languages from the list.")})
+        if bool(self.household_id) != bool(self.household_role):
+            raise ValidationError(
+                {"household_role": _("A household member needs a role in the household.")}
+            )
+
+
+class IdentityDocument(models.Model):
+    client = models.ForeignKey(
+        Client, on_delete=models.CASCADE, related_name="documents", verbose_name=_("client")
+    )
+    doc_type = models.CharField(_("document type"), max_length=32, choices=DocumentType.choices)
+    number = models.CharField(_("document number"), max_length=30)
+    issuing_country = CountryField(_("issuing country"))
+    issued_on = models.DateField(_("issued on"), null=True, blank=True)
+    expires_on = models.DateField(_("valid until"), null=True, blank=True)
+    created_at = models.DateTimeField(_("added"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("identity document")
+        verbose_name_plural = _("identity documents")
+        ordering = ["doc_type", "pk"]
+        indexes = [models.Index(fields=["number"], name="document_number_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(issued_on__isnull=True)
+                | Q(expires_on__isnull=True)
+                | Q(issued_on__lt=models.F("expires_on")),
+                name="document_issued_before_expiry",
+            ),
+            models.UniqueConstraint(
+                fields=["client", "doc_type", "issuing_country", "number"],
+                name="document_unique_per_client",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_doc_type_display()} ({self.issuing_country.code})"
+
+    def clean(self) -> None:
+        super().clean()
+        self.number = normalize_identifier(self.number)
+        if self.number and self.doc_type and self.issuing_country:
+            try:
+                validate_document_number(self.number, self.doc_type, self.issuing_country.code)
+            except ValidationError as error:
+                raise ValidationError({"number": error}) from None
+        if self.issued_on and self.expires_on and self.issued_on >= self.expires_on:
+            raise ValidationError({"expires_on": _("The expiry date must be after the issue date.")})
+
+    @property
+    def is_expired(self) -> bool:
+        from django.utils import timezone
+
+        return self.expires_on is not None and self.expires_on < timezone.localdate()
+
+
+# guardian's direct foreign keys: object permissions as a real FK, so access
+# filtering is one indexed join (see agencies.access).
+class ClientUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Client, on_delete=models.CASCADE)
+
+
+class ClientGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Client, on_delete=models.CASCADE)
+
+

@@ -1,0 +1,175 @@
+"""Reads of client records. Every queryset starts from agencies.access, so no list
+can forget the permission filter."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import phonenumbers
+from django.db.models import Q, QuerySet
+from django.utils import formats
+from django.utils.translation import gettext as _
+
+from agencies import access
+from clients.dates import PartialDate
+from clients.models import Client, IdentityDocument, fold
+
+
+def client_search(
+    user,
+    *,
+    name: str = "",
+    birth_date: PartialDate | None = None,
+    document_number: str = "",
+    azr_number: str = "",
+    phone: str = "",
+) -> QuerySet[Client]:
+    """Clients visible to `user` matching every given criterion.
+
+    Names match case- and accent-insensitively, each word anywhere in any name
+    field. Transliteration-aware matching replaces `_name_filter` later.
+    """
+    clients = access.clients_visible_to(user)
+    clients = _name_filter(clients, name)
+    if birth_date is not None and birth_date.year is not None:
+        clients = clients.filter(_birth_date_q(birth_date))
+    if document_number:
+        clients = clients.filter(documents__number=document_number)
+    if azr_number:
+        clients = clients.filter(azr_number=azr_number)
+    if phone:
+        clients = clients.filter(phone=_e164(phone))
+    return clients.distinct().select_related("household")
+
+
+def _name_filter(clients: QuerySet[Client], name: str) -> QuerySet[Client]:
+    for word in fold(name).split():
+        clients = clients.filter(search_name__contains=word)
+    return clients
+
+
+def _birth_date_q(birth_date: PartialDate) -> Q:
+    """Match the known parts; a record with a less precise date may still be the person."""
+    condition = Q(birth_year=birth_date.year)
+    if birth_date.month is not None:
+        condition &= Q(birth_month=birth_date.month) | Q(birth_month__isnull=True)
+    if birth_date.day is not None:
+        condition &= Q(birth_day=birth_date.day) | Q(birth_day__isnull=True)
+    return condition
+
+
+def _e164(text: str) -> str:
+    try:
+        number = phonenumbers.parse(text, "DE")
+    except phonenumbers.NumberParseException:
+        return text
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def household_members(user, client: Client) -> QuerySet[Client]:
+    """The other members of the client's household that the same user may see."""
+    if client.household_id is None:
+        return Client.objects.none()
+    return (
+        access.clients_visible_to(user)
+        .filter(household_id=client.household_id)
+        .exclude(pk=client.pk)
+        .order_by("household_role", "pk")
+    )
+
+
+def client_history(client: Client) -> list[HistoryEntry]:
+    """The client's and their documents' changes, newest first, as a person reads them."""
+    entries: list[HistoryEntry] = []
+    records = list(client.history.select_related("history_user").order_by("history_date"))
+    entries += _entries(records, label=None)
+    documents = IdentityDocument.history.filter(client_id=client.pk).select_related("history_user")
+    by_document: dict[int, list] = {}
+    for record in documents.order_by("history_date"):
+        by_document.setdefault(record.id, []).append(record)
+    for document_records in by_document.values():
+        entries += _entries(document_records, label=str(document_records[-1].instance))
+    entries.sort(key=lambda entry: entry.when, reverse=True)
+    return entries
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    when: datetime
+    who: str
+    kind: str  # "+" created, "~" changed, "-" deleted (simple-history's history_type)
+    subject: str | None
+    changes: list[FieldChange]
+
+
+_BIRTH_PARTS = {"birth_year", "birth_month", "birth_day"}
+
+
+def _entries(records: list, *, label: str | None) -> list[HistoryEntry]:
+    entries = []
+    previous = None
+    for record in records:
+        changes: list[FieldChange] = []
+        if previous is not None:
+            delta = record.diff_against(previous, foreign_keys_are_objs=False)
+            changed = {change.field for change in delta.changes}
+            if changed & _BIRTH_PARTS:
+                changes.append(
+                    FieldChange(
+                        str(_("date of birth")),
+                        str(previous.instance.birth_date) or "–",
+                        str(record.instance.birth_date) or "–",
+                    )
+                )
+            for change in delta.changes:
+                if change.field in _BIRTH_PARTS:
+                    continue
+                changes.append(
+                    FieldChange(
+                        str(record.instance._meta.get_field(change.field).verbose_name),
+                        _display(previous.instance, change.field),
+                        _display(record.instance, change.field),
+                    )
+                )
+        if previous is None or changes or record.history_type != "~":
+            entries.append(
+                HistoryEntry(
+                    when=record.history_date,
+                    who=record.history_user.get_username() if record.history_user else "–",
+                    kind=record.history_type,
+                    subject=label,
+                    changes=changes,
+                )
+            )
+        previous = record
+    return entries
+
+
+def _display(instance, field_name: str) -> str:
+    """A field's value as the detail page shows it (labels, not codes)."""
+    field = instance._meta.get_field(field_name)
+    if field.choices and not getattr(field, "multiple", False):
+        value = getattr(instance, f"get_{field_name}_display")()
+    elif field_name == "languages":
+        value = instance.get_languages_display()
+    elif field_name == "nationalities":
+        value = ", ".join(country.name for country in instance.nationalities)
+    elif field.is_relation:
+        value = getattr(instance, field.attname)
+    else:
+        value = getattr(instance, field_name)
+        if hasattr(value, "name") and hasattr(value, "code"):  # a single country
+            value = value.name
+        elif isinstance(value, bool):
+            value = _("yes") if value else _("no")
+        elif hasattr(value, "strftime"):
+            value = formats.date_format(value, "SHORT_DATE_FORMAT")
+    return str(value) if value not in (None, "") else "–"

@@ -1,0 +1,120 @@
+"""Writes to the client record. Keyword-only, atomic, validated; each writes history and audit.
+
+Views and commands call these; nothing else creates or changes a client.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from agencies import access
+from agencies.models import Agency
+from audit.services import audit_record
+from clients.choices import HouseholdRole
+from clients.models import Client, Household, IdentityDocument
+
+
+@transaction.atomic
+def client_register(
+    *,
+    agency: Agency,
+    actor,
+    fields: dict[str, Any],
+    document: dict[str, Any] | None = None,
+) -> Client:
+    """Register a person once; the registering agency may see and change the record."""
+    fields = dict(fields)
+    birth_date = fields.pop("birth_date", None)
+    client = Client(registered_by=agency, **fields)
+    if birth_date is not None:
+        client.birth_date = birth_date
+    _save_tracked(client, actor=actor)
+    access.grant_to_agency(client=client, agency=agency, perms=(access.VIEW, access.CHANGE))
+    audit_record(actor=actor, action="create", obj=client, fields=_names(fields, birth_date))
+    if document:
+        document_add(client=client, actor=actor, fields=document)
+    return client
+
+
+@transaction.atomic
+def client_update(*, client: Client, actor, fields: dict[str, Any]) -> Client:
+    """Change some fields; only changed ones are written, history keeps the old values.
+
+    Compares with the row as stored (locked), not with the caller's copy, which a
+    bound ModelForm has already overwritten.
+    """
+    client = Client.objects.select_for_update().get(pk=client.pk)
+    fields = dict(fields)
+    if "birth_date" in fields:
+        birth_date = fields.pop("birth_date")
+        fields.update(birth_year=birth_date.year, birth_month=birth_date.month, birth_day=birth_date.day)
+    changed = [name for name, value in fields.items() if getattr(client, name) != value]
+    if not changed:
+        return client
+    for name in changed:
+        setattr(client, name, fields[name])
+    _save_tracked(client, actor=actor, update_fields=[*changed, "search_name", "updated_at"])
+    audit_record(actor=actor, action="update", obj=client, fields=changed)
+    return client
+
+
+@transaction.atomic
+def household_member_add(
+    *, anchor: Client, agency: Agency, actor, role: str, fields: dict[str, Any]
+) -> Client:
+    """Register a new person into the anchor's household (founding it if needed)."""
+    if anchor.household_id is None:
+        household = Household()
+        household._history_user = actor
+        household.save()
+        anchor = client_update(
+            client=anchor,
+            actor=actor,
+            fields={"household": household, "household_role": HouseholdRole.HEAD},
+        )
+    return client_register(
+        agency=agency,
+        actor=actor,
+        fields={**fields, "household": anchor.household, "household_role": role},
+    )
+
+
+@transaction.atomic
+def document_add(*, client: Client, actor, fields: dict[str, Any]) -> IdentityDocument:
+    document = IdentityDocument(client=client, **fields)
+    _save_tracked(document, actor=actor)
+    audit_record(actor=actor, action="create", obj=document, fields=list(fields))
+    return document
+
+
+@transaction.atomic
+def document_update(
+    *, document: IdentityDocument, actor, fields: dict[str, Any]
+) -> IdentityDocument:
+    document = IdentityDocument.objects.select_for_update().get(pk=document.pk)
+    changed = [name for name, value in fields.items() if getattr(document, name) != value]
+    if not changed:
+        return document
+    for name in changed:
+        setattr(document, name, fields[name])
+    _save_tracked(document, actor=actor, update_fields=changed)
+    audit_record(actor=actor, action="update", obj=document, fields=changed)
+    return document
+
+
+def _save_tracked(obj: Client | IdentityDocument, *, actor, update_fields=None) -> None:
+    """Validate in full, then save with the actor named in the change history."""
+    if isinstance(obj, Client):
+        obj.refresh_search_name()
+    obj.full_clean()
+    obj._history_user = actor
+    obj.save(update_fields=update_fields)
+
+
+def _names(fields: dict[str, Any], birth_date) -> list[str]:
+    names = [name for name, value in fields.items() if value not in ("", None, [], False)]
+    if birth_date is not None and birth_date.year is not None:
+        names.append("birth_date")
+    return names
