@@ -22,25 +22,24 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
-class PartialDateField(forms.CharField):
+class PartialDateField(forms.Field):
     """One text box for a birth date of any precision: 03.07.1985, 00.07.1985, 1985."""
 
-    default_error_messages = {"invalid": _("Enter a valid date.")}
+    widget = forms.TextInput
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("max_length", 10)
         kwargs.setdefault(
             "help_text",
             _("DD.MM.YYYY; write 00 for an unknown day or month (00.00.1985). Leave empty if unknown."),
         )
         super().__init__(**kwargs)
-        self.widget.attrs.update({"inputmode": "numeric", "autocomplete": "off"})
+        self.widget.attrs.update({"inputmode": "numeric", "autocomplete": "off", "maxlength": 10})
 
     def prepare_value(self, value):
         return str(value) if isinstance(value, PartialDate) else value
 
     def to_python(self, value) -> PartialDate:
-        return PartialDate.parse(super().to_python(value))
+        return PartialDate.parse(str(value or ""))
 
 
 class ClientForm(forms.ModelForm):

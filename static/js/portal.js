@@ -1,0 +1,7 @@
+// Move keyboard and screen-reader focus to the error summary after a failed submit.
+document.addEventListener("DOMContentLoaded", () => {
+  const summary = document.querySelector("[data-focus-on-load]");
+  if (summary) {
+    summary.focus();
+  }
+});
