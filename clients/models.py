@@ -75,7 +75,10 @@ class Client(models.Model):
     birth_day = models.PositiveSmallIntegerField(_("day of birth"), null=True, blank=True)
     place_of_birth = models.CharField(_("place of birth"), max_length=150, blank=True)
     country_of_birth = CountryField(_("country of birth"), blank=True)
-    nationalities = CountryField(_("nationalities"), multiple=True, blank=True)
+    # In the order given: the first nationality is the one on the main document.
+    nationalities = CountryField(
+        _("nationalities"), multiple=True, multiple_sort=False, blank=True
+    )
     azr_number = models.CharField(
         _("AZR number"), max_length=12, blank=True, validators=[validate_azr_number]
     )
@@ -204,7 +207,7 @@ class Client(models.Model):
         try:
             PartialDate.from_parts(self.birth_year, self.birth_month, self.birth_day)
         except ValidationError as error:
-            raise ValidationError({"birth_year": error}) from None
+            raise ValidationError({"birth_date": error}) from None
         known = {code for code, _label in LANGUAGES}
         if not isinstance(self.languages, list) or not set(self.languages) <= known:
             raise ValidationError({"languages": _("Choose languages from the list.")})

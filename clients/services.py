@@ -65,6 +65,8 @@ def household_member_add(
     *, anchor: Client, agency: Agency, actor, role: str, fields: dict[str, Any]
 ) -> Client:
     """Register a new person into the anchor's household (founding it if needed)."""
+    # Locked and re-read, so two caseworkers adding members at once found one household.
+    anchor = Client.objects.select_for_update().get(pk=anchor.pk)
     if anchor.household_id is None:
         household = Household()
         household._history_user = actor

@@ -1,0 +1,85 @@
+"""Named example agencies and staff, so that tests read like stories.
+
+LAF registers people first; the Sozialamt Marzahn-Hellersdorf is the "other agency"
+that must not see LAF's records until they are handed over.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from agencies.models import Agency
+from tests.factories import AgencyFactory, ClientFactory, UserFactory
+
+
+@pytest.fixture
+def laf(db):
+    return AgencyFactory(
+        name="Landesamt für Flüchtlingsangelegenheiten", slug="laf", kind=Agency.Kind.REFUGEE_OFFICE
+    )
+
+
+@pytest.fixture
+def sozialamt(db):
+    return AgencyFactory(
+        name="Sozialamt Marzahn-Hellersdorf",
+        slug="sozialamt-mh",
+        kind=Agency.Kind.SOCIAL_WELFARE_OFFICE,
+    )
+
+
+@pytest.fixture
+def laf_caseworker(laf):
+    return UserFactory(username="laf.caseworker", agency=laf, agency__role="caseworker")
+
+
+@pytest.fixture
+def laf_supervisor(laf):
+    return UserFactory(username="laf.supervisor", agency=laf, agency__role="supervisor")
+
+
+@pytest.fixture
+def sozialamt_caseworker(sozialamt):
+    return UserFactory(username="sozialamt.caseworker", agency=sozialamt, agency__role="caseworker")
+
+
+@pytest.fixture
+def outsider(db):
+    """Logged in, but staff of no agency."""
+    return UserFactory(username="outsider")
+
+
+@pytest.fixture
+def olena(laf, laf_caseworker):
+    """A woman registered at LAF on arrival."""
+    return ClientFactory(
+        agency=laf,
+        actor=laf_caseworker,
+        family_name="Shevchenko",
+        given_names="Olena",
+        family_name_original="Шевченко",
+        given_names_original="Олена",
+        sex="f",
+        street="Kopernikusstraße 5",
+        postcode="10243",
+        district="friedrichshain-kreuzberg",
+    )
+
+
+@pytest.fixture
+def laf_client(client, laf_caseworker):
+    """Django's test client, logged in as LAF's caseworker."""
+    client.force_login(laf_caseworker)
+    return client
+
+
+@pytest.fixture
+def sozialamt_client(client, sozialamt_caseworker):
+    client.force_login(sozialamt_caseworker)
+    return client
+
+
+@pytest.fixture(autouse=True)
+def _plain_http(settings):
+    # Production redirects to HTTPS; the test client and live server speak plain HTTP.
+    settings.SECURE_SSL_REDIRECT = False
