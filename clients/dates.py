@@ -27,6 +27,9 @@ class PartialDate:
     month: int | None = None
     day: int | None = None
 
+    def __bool__(self) -> bool:
+        return self.year is not None
+
     @property
     def precision(self) -> str:
         if self.year is None:

@@ -73,22 +73,22 @@ class ClientForm(forms.ModelForm):
 
     def __init__(self, *args, sections: tuple[str, ...] = tuple(SECTIONS), **kwargs):
         super().__init__(*args, **kwargs)
-        wanted = {name for slug in sections for name in SECTIONS[slug].fields}
-        for name in list(self.fields):
-            if name not in wanted:
-                del self.fields[name]
+        wanted = [name for slug in sections for name in SECTIONS[slug].fields]
+        section_fields = {name for section in SECTIONS.values() for name in section.fields}
+        for name in section_fields - set(wanted):
+            del self.fields[name]
         if self.instance.pk and "birth_date" in self.fields:
             self.initial.setdefault("birth_date", self.instance.birth_date)
-        self.fields["family_name"].widget.attrs["autofocus"] = True
+        self.fields[wanted[0]].widget.attrs["autofocus"] = True
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
-        self.helper.layout = Layout(
-            *(Fieldset(SECTIONS[slug].label, *SECTIONS[slug].fields) for slug in sections)
-        ) if len(sections) > 1 else Layout(*SECTIONS[sections[0]].fields)
-        if len(sections) == 1 and "family_name" not in self.fields:
-            first = SECTIONS[sections[0]].fields[0]
-            self.fields[first].widget.attrs["autofocus"] = True
+        if len(sections) > 1:
+            self.helper.layout = Layout(
+                *(Fieldset(SECTIONS[slug].label, *SECTIONS[slug].fields) for slug in sections)
+            )
+        else:
+            self.helper.layout = Layout(*wanted)
 
     def clean(self):
         cleaned = super().clean()
@@ -106,8 +106,8 @@ class HouseholdMemberForm(ClientForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper.layout.insert(0, "household_role")
-        self.fields["household_role"].widget.attrs["autofocus"] = True
         self.fields["family_name"].widget.attrs.pop("autofocus", None)
+        self.fields["household_role"].widget.attrs["autofocus"] = True
 
 
 class DocumentForm(forms.ModelForm):

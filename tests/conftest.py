@@ -83,3 +83,5 @@ def sozialamt_client(client, sozialamt_caseworker):
 def _plain_http(settings):
     # Production redirects to HTTPS; the test client and live server speak plain HTTP.
     settings.SECURE_SSL_REDIRECT = False
+    # Real password hashing costs ~0.3 s per user; tests need no brute-force resistance.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

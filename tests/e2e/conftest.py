@@ -1,0 +1,154 @@
+"""Browser tests: Debian's headless Chromium driven by Playwright against pytest-django's live server.
+
+One browser per test session, a fresh context (cookies, storage) per test. Pages are
+found through form field names and ids, which do not change when the German
+translations land; assertions are on what the person sees.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+
+# Playwright's sync API keeps an asyncio event loop running in the test thread, so Django
+# would refuse our ORM calls (factories, the flush after each test) as "async-unsafe".
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    # Without these Chromium phones home, and this machine refuses outgoing connections.
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ROOT = Path(__file__).resolve().parents[2]
+AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+PASSWORD = "Kopernikus-Ufer-1985"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def _skip_or_fail(reason: str) -> None:
+    """Skip on a developer machine; in CI a missing browser must fail, never pass silently."""
+    if _in_ci():
+        pytest.fail(f"{reason} (CI is set: browser tests must run)", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        _skip_or_fail(f"Debian's chromium is missing at {CHROMIUM}: apt-get install chromium")
+    if not AXE_JS.exists():
+        _skip_or_fail(f"axe-core is missing at {AXE_JS}: run `npm ci`")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def context(browser: Browser, live_server, settings) -> Iterator[BrowserContext]:
+    # The live server speaks plain HTTP; production's Secure cookies would not come back.
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+    context = browser.new_context(
+        base_url=live_server.url,
+        locale="de-DE",
+        timezone_id="Europe/Berlin",
+        viewport={"width": 1280, "height": 900},
+        # Our CSP forbids inline scripts, which is how axe-core gets injected.
+        # The test_csp file checks the policy itself in a context without this.
+        bypass_csp=True,
+    )
+    context.set_default_timeout(10_000)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(context: BrowserContext) -> Iterator[Page]:
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture
+def caseworker(laf_caseworker):
+    """LAF's caseworker, with a password to type into the login form."""
+    laf_caseworker.set_password(PASSWORD)
+    laf_caseworker.save(update_fields=["password"])
+    return laf_caseworker
+
+
+def log_in(page: Page, username: str, password: str = PASSWORD) -> None:
+    page.goto("/login/")
+    page.locator("#id_username").fill(username)
+    page.locator("#id_password").fill(password)
+    page.locator("main button[type=submit]").click()
+    expect(page.locator("#main-nav")).to_contain_text(username)
+
+
+@pytest.fixture
+def logged_in(page: Page, caseworker) -> Page:
+    """A page on which LAF's caseworker has logged in through the login form."""
+    log_in(page, caseworker.username)
+    return page
+
+
+@pytest.fixture
+def screenshot() -> Callable[[Page, str], Path]:
+    """Save a full-page screenshot under tests/e2e/artifacts/ to look at after a run."""
+    ARTIFACTS.mkdir(exist_ok=True)
+
+    def take(page: Page, name: str) -> Path:
+        path = ARTIFACTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
+
+
+@pytest.fixture
+def assert_accessible() -> Callable[[Page, str], None]:
+    """Run axe-core on the page; fail on any serious or critical WCAG 2.1 A/AA violation."""
+
+    def check(page: Page, what: str) -> None:
+        if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+            page.add_script_tag(path=str(AXE_JS))
+        result = page.evaluate(
+            "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
+        )
+        serious = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
+        assert not serious, f"axe on the {what} page:\n" + "\n".join(
+            f"- {v['id']} ({v['impact']}): {v['help']}; nodes: "
+            + ", ".join(" ".join(node["target"]) for node in v["nodes"])
+            for v in serious
+        )
+
+    return check
+
+
+def assert_tab_reaches_skip_link_first(page: Page) -> None:
+    """From the top of the page, the first Tab lands on the visible "skip to content" link."""
+    page.keyboard.press("Tab")
+    skip_link = page.locator("a.skip-link")
+    expect(skip_link).to_be_focused()
+    expect(skip_link).to_be_visible()
+    expect(skip_link).to_have_attribute("href", "#main")
+    page.keyboard.press("Enter")
+    expect(page.locator("main#main")).to_be_focused()
