@@ -1,6 +1,38 @@
 from django.contrib import admin
 
 from audit.models import AuditEvent
+from audit.services import audit_record
+
+
+class AuditedAdminMixin:
+    """Admin reads of personal data are audited like the portal's own screens."""
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is not None:
+            audit_record(
+                actor=request.user,
+                action=AuditEvent.Action.SEARCH if changelist.query else AuditEvent.Action.VIEW,
+                objects=changelist.result_list,
+                object_type=self.model._meta.label_lower,
+                fields=["admin"],
+            )
+        return response
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        original = getattr(response, "context_data", {}).get("original")
+        if original is not None:
+            audit_record(actor=request.user, action=AuditEvent.Action.VIEW, obj=original, fields=["admin"])
+        return response
+
+    def history_view(self, request, object_id, extra_context=None):
+        response = super().history_view(request, object_id, extra_context)
+        obj = self.get_object(request, object_id)
+        if obj is not None:
+            audit_record(actor=request.user, action=AuditEvent.Action.VIEW, obj=obj, fields=["admin", "history"])
+        return response
 
 
 @admin.register(AuditEvent)

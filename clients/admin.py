@@ -1,6 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from audit.admin import AuditedAdminMixin
 from clients.models import Client, Household, IdentityDocument
 
 
@@ -11,7 +12,7 @@ class IdentityDocumentInline(admin.TabularInline):
 
 
 @admin.register(Client)
-class ClientAdmin(SimpleHistoryAdmin):
+class ClientAdmin(AuditedAdminMixin, SimpleHistoryAdmin):
     """For admins fixing data; caseworkers use the portal's own screens."""
 
     list_display = ["pk", "family_name", "given_names", "birth_year", "registered_by", "created_at"]
@@ -27,14 +28,14 @@ class ClientAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Household)
-class HouseholdAdmin(SimpleHistoryAdmin):
+class HouseholdAdmin(AuditedAdminMixin, SimpleHistoryAdmin):
     list_display = ["pk", "created_at"]
     search_fields = ["=id", "members__family_name"]
     show_full_result_count = False
 
 
 @admin.register(IdentityDocument)
-class IdentityDocumentAdmin(SimpleHistoryAdmin):
+class IdentityDocumentAdmin(AuditedAdminMixin, SimpleHistoryAdmin):
     list_display = ["pk", "doc_type", "issuing_country", "client", "expires_on"]
     list_filter = ["doc_type"]
     list_select_related = ["client"]

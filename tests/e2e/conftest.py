@@ -12,7 +12,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from django.test import override_settings
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from pytest_django.live_server_helper import LiveServer
 
 # Playwright's sync API keeps an asyncio event loop running in the test thread, so Django
 # would refuse our ORM calls (factories, the flush after each test) as "async-unsafe".
@@ -59,9 +61,27 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
+@pytest.fixture(scope="session")
+def live_server(request) -> Iterator[LiveServer]:
+    """pytest-django's live server, started with the redirect to HTTPS switched off.
+
+    SecurityMiddleware reads SECURE_SSL_REDIRECT once, when the server thread builds its
+    middleware, so the per-test `_plain_http` override in tests/conftest.py comes too late.
+    """
+    addr = (
+        request.config.getvalue("liveserver")
+        or os.environ.get("DJANGO_LIVE_TEST_SERVER_ADDRESS")
+        or "localhost"
+    )
+    with override_settings(SECURE_SSL_REDIRECT=False):
+        server = LiveServer(addr)
+    yield server
+    server.stop()
+
+
 @pytest.fixture
 def context(browser: Browser, live_server, settings) -> Iterator[BrowserContext]:
-    # The live server speaks plain HTTP; production's Secure cookies would not come back.
+    # Plain HTTP: cookies marked Secure, as in production, would not come back.
     settings.SESSION_COOKIE_SECURE = False
     settings.CSRF_COOKIE_SECURE = False
     context = browser.new_context(
@@ -95,7 +115,7 @@ def caseworker(laf_caseworker):
     return laf_caseworker
 
 
-def log_in(page: Page, username: str, password: str = PASSWORD) -> None:
+def _log_in(page: Page, username: str, password: str = PASSWORD) -> None:
     page.goto("/login/")
     page.locator("#id_username").fill(username)
     page.locator("#id_password").fill(password)
@@ -104,9 +124,15 @@ def log_in(page: Page, username: str, password: str = PASSWORD) -> None:
 
 
 @pytest.fixture
+def log_in() -> Callable[..., None]:
+    """Log in through the real login form."""
+    return _log_in
+
+
+@pytest.fixture
 def logged_in(page: Page, caseworker) -> Page:
     """A page on which LAF's caseworker has logged in through the login form."""
-    log_in(page, caseworker.username)
+    _log_in(page, caseworker.username)
     return page
 
 
@@ -143,12 +169,16 @@ def assert_accessible() -> Callable[[Page, str], None]:
     return check
 
 
-def assert_tab_reaches_skip_link_first(page: Page) -> None:
-    """From the top of the page, the first Tab lands on the visible "skip to content" link."""
-    page.keyboard.press("Tab")
-    skip_link = page.locator("a.skip-link")
-    expect(skip_link).to_be_focused()
-    expect(skip_link).to_be_visible()
-    expect(skip_link).to_have_attribute("href", "#main")
-    page.keyboard.press("Enter")
-    expect(page.locator("main#main")).to_be_focused()
+@pytest.fixture
+def assert_skip_link_first() -> Callable[[Page], None]:
+    """From the top of a page, the first Tab lands on the visible skip link, which leads to main."""
+
+    def check(page: Page) -> None:
+        page.keyboard.press("Tab")
+        skip_link = page.locator("a.skip-link")
+        expect(skip_link).to_be_focused()
+        expect(skip_link).to_be_visible()
+        page.keyboard.press("Enter")
+        expect(page.locator("main#main")).to_be_focused()
+
+    return check

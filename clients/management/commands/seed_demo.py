@@ -580,7 +580,7 @@ class DemoPeople:
     # -- arrival, residence, housing
 
     def arrival(self, agency: str, origin: Origin) -> dt.date:
-        if agency == "laf" and self.chance(0.3):  # fresh arrivals at the arrival centre
+        if agency == "laf" and self.chance(0.2):  # fresh arrivals at the arrival centre
             return self.today - dt.timedelta(days=self.rng.randint(0, 60))
         year = self.weighted(
             {y: w for y, w in ARRIVAL_YEAR_WEIGHTS.items() if y <= self.today.year}
