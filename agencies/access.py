@@ -27,9 +27,7 @@ def membership_for(user) -> Membership | None:
         return None
     membership = getattr(user, "_cached_membership", False)
     if membership is False:
-        membership = (
-            Membership.objects.select_related("agency").filter(user=user).first()
-        )
+        membership = Membership.objects.select_related("agency").filter(user=user).first()
         user._cached_membership = membership
     if membership is None or not membership.agency.is_active:
         return None
@@ -71,9 +69,7 @@ def get_client_for(request: HttpRequest, pk: int, *, perm: str = VIEW) -> Client
     return client
 
 
-def get_document_for(
-    request: HttpRequest, client: Client, document_pk: int
-) -> IdentityDocument:
+def get_document_for(request: HttpRequest, client: Client, document_pk: int) -> IdentityDocument:
     """A document of a client the caller already got through get_client_for."""
     document = client.documents.filter(pk=document_pk).first()
     if document is None:

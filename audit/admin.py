@@ -24,14 +24,21 @@ class AuditedAdminMixin:
         response = super().change_view(request, object_id, form_url, extra_context)
         original = getattr(response, "context_data", {}).get("original")
         if original is not None:
-            audit_record(actor=request.user, action=AuditEvent.Action.VIEW, obj=original, fields=["admin"])
+            audit_record(
+                actor=request.user, action=AuditEvent.Action.VIEW, obj=original, fields=["admin"]
+            )
         return response
 
     def history_view(self, request, object_id, extra_context=None):
         response = super().history_view(request, object_id, extra_context)
         obj = self.get_object(request, object_id)
         if obj is not None:
-            audit_record(actor=request.user, action=AuditEvent.Action.VIEW, obj=obj, fields=["admin", "history"])
+            audit_record(
+                actor=request.user,
+                action=AuditEvent.Action.VIEW,
+                obj=obj,
+                fields=["admin", "history"],
+            )
         return response
 
 
@@ -39,7 +46,15 @@ class AuditedAdminMixin:
 class AuditEventAdmin(admin.ModelAdmin):
     """Read-only: the audit log is append-only."""
 
-    list_display = ["occurred_at", "actor", "agency", "action", "object_type", "object_id", "outcome"]
+    list_display = [
+        "occurred_at",
+        "actor",
+        "agency",
+        "action",
+        "object_type",
+        "object_id",
+        "outcome",
+    ]
     list_filter = ["action", "outcome", "agency"]
     list_select_related = ["actor", "agency"]
     search_fields = ["object_id", "request_id", "actor__username"]

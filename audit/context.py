@@ -12,6 +12,6 @@ class RequestMeta:
     client_ip: str | None = None
 
 
-current_request_meta: ContextVar[RequestMeta] = ContextVar(
-    "current_request_meta", default=RequestMeta()
-)
+NO_REQUEST = RequestMeta()  # commands and shell: no request id, no IP
+
+current_request_meta: ContextVar[RequestMeta] = ContextVar("current_request_meta")

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from django.db import models
 
 from agencies.access import membership_for
-from audit.context import current_request_meta
+from audit.context import NO_REQUEST, current_request_meta
 from audit.models import AuditEvent
 
 
@@ -32,7 +32,7 @@ def audit_record(
         object_type = obj._meta.label_lower
     elif objects and not object_type:
         object_type = objects[0]._meta.label_lower
-    meta = current_request_meta.get()
+    meta = current_request_meta.get(NO_REQUEST)
     return AuditEvent.objects.create(
         actor=user,
         agency=membership.agency if membership else None,

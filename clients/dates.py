@@ -96,7 +96,9 @@ class PartialDate:
             try:
                 dt.date(year, month, day)
             except ValueError:
-                raise ValidationError(_("This day does not exist in that month."), code="day") from None
+                raise ValidationError(
+                    _("This day does not exist in that month."), code="day"
+                ) from None
         if year < MIN_YEAR or (year, month or 1, day or 1) > (today.year, today.month, today.day):
             raise ValidationError(
                 _("The birth date must lie between %(min)s and today."),

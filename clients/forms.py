@@ -30,7 +30,10 @@ class PartialDateField(forms.Field):
     def __init__(self, **kwargs):
         kwargs.setdefault(
             "help_text",
-            _("DD.MM.YYYY; write 00 for an unknown day or month (00.00.1985). Leave empty if unknown."),
+            _(
+                "DD.MM.YYYY; write 00 for an unknown day or month (00.00.1985). "
+                "Leave empty if unknown."
+            ),
         )
         super().__init__(**kwargs)
         self.widget.attrs.update({"inputmode": "numeric", "autocomplete": "off", "maxlength": 10})
@@ -66,7 +69,9 @@ class ClientForm(forms.ModelForm):
             "nationalities": forms.SelectMultiple(attrs={"size": 6}),
         }
         help_texts = {
-            "family_name_original": _("As written in the passport's own script (Cyrillic, Arabic)."),
+            "family_name_original": _(
+                "As written in the passport's own script (Cyrillic, Arabic)."
+            ),
             "azr_number": _("12 digits, from the Ankunftsnachweis or a letter of the LEA."),
             "nationalities": _("Hold Ctrl to choose more than one."),
         }
@@ -100,7 +105,10 @@ class ClientForm(forms.ModelForm):
 class HouseholdMemberForm(ClientForm):
     household_role = forms.ChoiceField(
         label=_("relation to the reference person"),
-        choices=[("", "---------"), *[c for c in HouseholdRole.choices if c[0] != HouseholdRole.HEAD]],
+        choices=[
+            ("", "---------"),
+            *[c for c in HouseholdRole.choices if c[0] != HouseholdRole.HEAD],
+        ],
     )
 
     def __init__(self, *args, **kwargs):

@@ -76,9 +76,7 @@ class Client(models.Model):
     place_of_birth = models.CharField(_("place of birth"), max_length=150, blank=True)
     country_of_birth = CountryField(_("country of birth"), blank=True)
     # In the order given: the first nationality is the one on the main document.
-    nationalities = CountryField(
-        _("nationalities"), multiple=True, multiple_sort=False, blank=True
-    )
+    nationalities = CountryField(_("nationalities"), multiple=True, multiple_sort=False, blank=True)
     azr_number = models.CharField(
         _("AZR number"), max_length=12, blank=True, validators=[validate_azr_number]
     )
@@ -137,7 +135,9 @@ class Client(models.Model):
         ordering = ["family_name", "given_names", "pk"]
         indexes = [
             models.Index(fields=["family_name", "given_names"], name="client_name_idx"),
-            models.Index(fields=["birth_year", "birth_month", "birth_day"], name="client_birth_idx"),
+            models.Index(
+                fields=["birth_year", "birth_month", "birth_day"], name="client_birth_idx"
+            ),
             models.Index(fields=["azr_number"], name="client_azr_idx"),
             models.Index(fields=["phone"], name="client_phone_idx"),
         ]
@@ -259,7 +259,9 @@ class IdentityDocument(models.Model):
             except ValidationError as error:
                 raise ValidationError({"number": error}) from None
         if self.issued_on and self.expires_on and self.issued_on >= self.expires_on:
-            raise ValidationError({"expires_on": _("The expiry date must be after the issue date.")})
+            raise ValidationError(
+                {"expires_on": _("The expiry date must be after the issue date.")}
+            )
 
     @property
     def is_expired(self) -> bool:
@@ -276,5 +278,3 @@ class ClientUserObjectPermission(UserObjectPermissionBase):
 
 class ClientGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(Client, on_delete=models.CASCADE)
-
-

@@ -49,7 +49,9 @@ def client_update(*, client: Client, actor, fields: dict[str, Any]) -> Client:
     fields = dict(fields)
     if "birth_date" in fields:
         birth_date = fields.pop("birth_date")
-        fields.update(birth_year=birth_date.year, birth_month=birth_date.month, birth_day=birth_date.day)
+        fields.update(
+            birth_year=birth_date.year, birth_month=birth_date.month, birth_day=birth_date.day
+        )
     changed = [name for name, value in fields.items() if getattr(client, name) != value]
     if not changed:
         return client

@@ -51,7 +51,12 @@ def test_admin_search_finds_staff_by_username(admin_client, laf_caseworker):
 def test_admin_creates_an_agency_with_its_permission_group(admin_client):
     admin_client.post(
         reverse("admin:agencies_agency_add"),
-        {"name": "Jobcenter Marzahn-Hellersdorf", "slug": "jobcenter-mh", "kind": "jobcenter", "is_active": "on"},
+        {
+            "name": "Jobcenter Marzahn-Hellersdorf",
+            "slug": "jobcenter-mh",
+            "kind": "jobcenter",
+            "is_active": "on",
+        },
     )
     agency = Agency.objects.get(slug="jobcenter-mh")
     assert agency.group.name == "agency:jobcenter-mh"

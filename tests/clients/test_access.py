@@ -69,7 +69,9 @@ def test_anonymous_users_are_sent_to_login(client, olena):
     assert response.url.startswith(reverse("login"))
 
 
-def test_visibility_is_one_sql_filter_through_the_guardian_table(laf_caseworker, olena, django_assert_max_num_queries):
+def test_visibility_is_one_sql_filter_through_the_guardian_table(
+    laf_caseworker, olena, django_assert_max_num_queries
+):
     with django_assert_max_num_queries(2):
         visible = list(access.clients_visible_to(laf_caseworker))
     assert visible == [olena]

@@ -91,7 +91,11 @@ def test_edit_address_is_saved_and_shown_in_history_as_old_and_new_value(laf_cli
 
     response = laf_client.post(
         url,
-        {"street": "Allee der Kosmonauten 32", "postcode": "12681", "district": "marzahn-hellersdorf"},
+        {
+            "street": "Allee der Kosmonauten 32",
+            "postcode": "12681",
+            "district": "marzahn-hellersdorf",
+        },
     )
     assert response.status_code == 302
     olena.refresh_from_db()
