@@ -49,7 +49,7 @@ class AuditEvent(models.Model):
         _("outcome"), max_length=16, choices=Outcome.choices, default=Outcome.ALLOWED
     )
     request_id = models.CharField(_("request id"), max_length=64, blank=True)
-    client_ip = models.GenericIPAddressField(_("client IP"), null=True, blank=True)
+    client_ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("audit event")

@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Sex(models.TextChoices):
@@ -34,7 +35,7 @@ class Accommodation(models.TextChoices):
     PRIVATE = "private", _("Private accommodation")
     HOSTEL = "hostel", _("Hostel")
     OWN_FLAT = "own_flat", _("Own flat")
-    OTHER = "other", _("Other")
+    OTHER = "other", pgettext_lazy("accommodation", "Other")
     NONE = "none", _("No fixed abode")
 
 
@@ -42,7 +43,8 @@ class ResidenceStatus(models.TextChoices):
     TEMPORARY_PROTECTION = "temporary_protection", _("Temporary protection (§ 24 AufenthG)")
     FIKTIONSBESCHEINIGUNG = "fiktionsbescheinigung", _("Fiktionsbescheinigung (§ 81 AufenthG)")
     ASYLUM_PROCEDURE = "asylum_procedure", _("Asylum procedure (Aufenthaltsgestattung)")
-    RECOGNISED = "recognised", _("Recognised refugee / subsidiary protection")
+    RECOGNISED = "recognised", _("Recognised: asylum, refugee or subsidiary protection")
+    DEPORTATION_BAN = "deportation_ban", _("National ban on deportation (§ 60 (5)/(7) AufenthG)")
     TOLERATED = "tolerated", _("Toleration (Duldung)")
     OTHER_PERMIT = "other_permit", _("Other residence permit")
     VISA_FREE = "visa_free", _("Visa-free stay")

@@ -73,7 +73,7 @@ class ClientForm(forms.ModelForm):
                 "As written in the passport's own script (Cyrillic, Arabic)."
             ),
             "azr_number": _("12 digits, from the Ankunftsnachweis or a letter of the LEA."),
-            "nationalities": _("Hold Ctrl to choose more than one."),
+            "nationalities": _("Hold Ctrl (Mac: Cmd) to choose more than one."),
         }
 
     def __init__(self, *args, sections: tuple[str, ...] = tuple(SECTIONS), **kwargs):

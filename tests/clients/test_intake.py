@@ -122,7 +122,7 @@ def test_history_shows_birth_date_change_as_one_readable_line(laf_client, olena)
     )
     entries = laf_client.get(reverse("clients:client-history", args=[olena.pk])).context["entries"]
     changed = {c.field: (c.old, c.new) for c in entries[0].changes}
-    assert changed["date of birth"] == ("03.07.1985", "00.00.1985")
+    assert changed["Geburtsdatum"] == ("03.07.1985", "00.00.1985")
 
 
 def test_edit_with_invalid_data_keeps_input_and_changes_nothing(laf_client, olena):

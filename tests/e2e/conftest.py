@@ -161,8 +161,11 @@ def assert_accessible() -> Callable[[Page, str], None]:
         )
         serious = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
         assert not serious, f"axe on the {what} page:\n" + "\n".join(
-            f"- {v['id']} ({v['impact']}): {v['help']}; nodes: "
-            + ", ".join(" ".join(node["target"]) for node in v["nodes"])
+            f"- {v['id']} ({v['impact']}): {v['help']}\n"
+            + "\n".join(
+                f"    {' '.join(node['target'])}: {node['failureSummary'].splitlines()[-1].strip()}"
+                for node in v["nodes"]
+            )
             for v in serious
         )
 
