@@ -18,7 +18,8 @@ _DOCUMENT_FORMATS: dict[tuple[str, str], tuple[re.Pattern[str], str]] = {
     (DocumentType.PASSPORT, "UA"): (re.compile(r"^[A-Z]{2}[0-9]{6}$"), "FA123456"),
     (DocumentType.ID_CARD, "UA"): (re.compile(r"^[0-9]{9}$"), "001234567"),
 }
-_GENERIC = re.compile(r"^[A-Z0-9]{3,30}$")
+# Cyrillic letters occur in Ukrainian series (birth certificate "І-КВ 123456").
+_GENERIC = re.compile(r"^[A-Z0-9А-ЯЁІЇЄҐ]{3,30}$")
 _AZR = re.compile(r"^[0-9]{12}$")
 
 

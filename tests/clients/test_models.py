@@ -118,3 +118,12 @@ def test_postcode_must_be_in_berlin(laf):
     with pytest.raises(ValidationError) as error:
         ClientFactory(agency=laf, postcode="80331")
     assert "postcode" in error.value.message_dict
+
+
+def test_ukrainian_birth_certificate_series_may_be_cyrillic(olena):
+    document = document_add(
+        client=olena,
+        actor=None,
+        fields={"doc_type": "birth_certificate", "number": "І-кв 123456", "issuing_country": "UA"},
+    )
+    assert document.number == "ІКВ123456"

@@ -1,4 +1,4 @@
-"""Browser tests: Debian's headless Chromium driven by Playwright against pytest-django's live server.
+"""Browser tests: headless Debian Chromium, driven by Playwright, against the live server.
 
 One browser per test session, a fresh context (cookies, storage) per test. Pages are
 found through form field names and ids, which do not change when the German
@@ -89,8 +89,8 @@ def context(browser: Browser, live_server, settings) -> Iterator[BrowserContext]
         locale="de-DE",
         timezone_id="Europe/Berlin",
         viewport={"width": 1280, "height": 900},
-        # Our CSP forbids inline scripts, which is how axe-core gets injected.
-        # The test_csp file checks the policy itself in a context without this.
+        # axe-core is injected as an inline script, which our CSP rightly blocks;
+        # test_content_security_policy.py checks the pages with the policy enforced.
         bypass_csp=True,
     )
     context.set_default_timeout(10_000)
@@ -108,9 +108,15 @@ def page(context: BrowserContext) -> Iterator[Page]:
 
 
 @pytest.fixture
-def caseworker(laf_caseworker):
-    """LAF's caseworker, with a password to type into the login form."""
-    laf_caseworker.set_password(PASSWORD)
+def password() -> str:
+    """What the caseworker types into the login form."""
+    return PASSWORD
+
+
+@pytest.fixture
+def caseworker(laf_caseworker, password):
+    """LAF's caseworker, with a real password."""
+    laf_caseworker.set_password(password)
     laf_caseworker.save(update_fields=["password"])
     return laf_caseworker
 

@@ -29,12 +29,18 @@ def submit(page: Page) -> None:
 
 
 def test_caseworker_registers_a_person_finds_her_and_changes_her_address(
-    logged_in, laf, caseworker, assert_accessible, assert_skip_link_first, screenshot
+    page, laf, caseworker, password, assert_accessible, assert_skip_link_first, screenshot
 ):
-    page = logged_in
     ClientFactory(agency=laf, actor=caseworker, family_name="Kovalenko", given_names="Oksana")
 
-    page.locator('#main-nav a[href="/clients/new/"]').click()
+    page.goto("/clients/new/")
+    expect(page).to_have_url(re.compile(r"/login/\?next=/clients/new/$"))
+    assert_accessible(page, "login")
+    screenshot(page, "login")
+    page.locator("#id_username").fill(caseworker.username)
+    page.locator("#id_password").fill(password)
+    submit(page)
+
     expect(page).to_have_url(re.compile(r"/clients/new/$"))
     fill_intake(
         page,

@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
@@ -601,9 +602,10 @@ class DemoPeople:
                 return ResidenceStatus.ASYLUM_PROCEDURE
             return self.weighted(
                 {
-                    ResidenceStatus.RECOGNISED: 50,
-                    ResidenceStatus.ASYLUM_PROCEDURE: 30,
-                    ResidenceStatus.TOLERATED: 20,
+                    ResidenceStatus.RECOGNISED: 45,
+                    ResidenceStatus.ASYLUM_PROCEDURE: 25,
+                    ResidenceStatus.DEPORTATION_BAN: 15,
+                    ResidenceStatus.TOLERATED: 15,
                 }
             )
         if days < 90 and agency == "laf":
@@ -754,6 +756,8 @@ class DemoPeople:
             expires = TEMPORARY_PROTECTION_END
         elif shared.status == ResidenceStatus.RECOGNISED:
             expires = _add_years(issued, 3)
+        elif shared.status == ResidenceStatus.DEPORTATION_BAN:  # § 25 (3): at least a year
+            expires = _add_years(issued, 1)
         else:
             return None
         if issued >= expires:
@@ -776,8 +780,18 @@ class Command(BaseCommand):
         parser.add_argument("--password", default="demo", help="password for every demo user")
         parser.add_argument("--clients", type=int, default=300, help="number of clients")
         parser.add_argument("--seed", type=int, default=2026, help="random seed")
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="seed even with DEBUG off (never on a production database)",
+        )
 
-    def handle(self, *args: Any, password: str, clients: int, seed: int, **options: Any) -> None:
+    def handle(
+        self, *args: Any, password: str, clients: int, seed: int, force: bool, **options: Any
+    ) -> None:
+        # Demo users share one known password and include a superuser: never in production.
+        if not settings.DEBUG and not force:
+            raise CommandError("seed_demo runs only with DEBUG=1 (or --force on a test database).")
         if clients < 0:
             raise CommandError("--clients must not be negative.")
         started = time.monotonic()
@@ -859,9 +873,6 @@ class Command(BaseCommand):
             member = household_member_add(
                 anchor=head, agency=agency, actor=actor, role=plan.role, fields=plan.fields
             )
-            # The service founds the household on the stored row, not on our copy of it.
-            if head.household_id is None:
-                head.refresh_from_db(fields=["household", "household_role"])
             for document in plan.documents:
                 document_add(client=member, actor=actor, fields=document)
 
