@@ -48,15 +48,15 @@ class PartialDateField(forms.Field):
 class ClientForm(forms.ModelForm):
     """The client record's fields, limited to the sections being edited."""
 
-    birth_date = PartialDateField(label=_("date of birth"), required=False)
+    birth_date = PartialDateField(label=_("Date of birth"), required=False)
     languages = forms.MultipleChoiceField(
-        label=_("languages spoken"),
+        label=_("Languages spoken"),
         choices=LANGUAGES,
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
     phone = PhoneNumberField(
-        label=_("phone"),
+        label=_("Phone"),
         required=False,
         help_text=_("German numbers without country code, others with +380, +963 ..."),
     )
@@ -104,7 +104,7 @@ class ClientForm(forms.ModelForm):
 
 class HouseholdMemberForm(ClientForm):
     household_role = forms.ChoiceField(
-        label=_("relation to the reference person"),
+        label=_("Relation to the reference person"),
         choices=[
             ("", "---------"),
             *[c for c in HouseholdRole.choices if c[0] != HouseholdRole.HEAD],
@@ -160,15 +160,15 @@ class OptionalDocumentForm(DocumentForm):
 
 class ClientSearchForm(forms.Form):
     name = forms.CharField(
-        label=_("name"),
+        label=_("Name"),
         required=False,
         max_length=100,
         help_text=_("Family or given name, any part, in Latin or original script."),
     )
-    birth_date = PartialDateField(label=_("date of birth"), required=False, help_text="")
-    document_number = forms.CharField(label=_("document number"), required=False, max_length=30)
+    birth_date = PartialDateField(label=_("Date of birth"), required=False, help_text="")
+    document_number = forms.CharField(label=_("Document number"), required=False, max_length=30)
     azr_number = forms.CharField(label=_("AZR number"), required=False, max_length=14)
-    phone = forms.CharField(label=_("phone"), required=False, max_length=30)
+    phone = forms.CharField(label=_("Phone"), required=False, max_length=30)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
