@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from crispy_forms.bootstrap import InlineCheckboxes
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Fieldset, Layout
+from crispy_forms.layout import Column, Fieldset, Layout, Row
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
@@ -45,6 +46,38 @@ class PartialDateField(forms.Field):
         return PartialDate.parse(str(value or ""))
 
 
+# How each section's fields sit on screen: few rows, related fields side by side,
+# so that an intake fits on a laptop screen without endless scrolling.
+SECTION_ROWS: dict[str, list[tuple[str, ...]]] = {
+    "identity": [
+        ("family_name", "given_names"),
+        ("family_name_original", "given_names_original"),
+        ("birth_name", "former_names"),
+        ("sex", "birth_date", "azr_number"),
+        ("place_of_birth", "country_of_birth", "nationalities"),
+    ],
+    "contact": [
+        ("languages",),
+        ("interpreter_needed",),
+        ("phone", "email"),
+        ("street", "postcode"),
+        ("district", "accommodation"),
+    ],
+    "residence": [("arrival_date", "residence_status")],
+}
+
+
+def _rows(section: str) -> list:
+    return [
+        Row(*(Column(_widget_layout(name), css_class="col-md") for name in row))
+        for row in SECTION_ROWS[section]
+    ]
+
+
+def _widget_layout(name: str):
+    return InlineCheckboxes(name) if name == "languages" else name
+
+
 class ClientForm(forms.ModelForm):
     """The client record's fields, limited to the sections being edited."""
 
@@ -84,16 +117,18 @@ class ClientForm(forms.ModelForm):
             del self.fields[name]
         if self.instance.pk and "birth_date" in self.fields:
             self.initial.setdefault("birth_date", self.instance.birth_date)
-        self.fields[wanted[0]].widget.attrs["autofocus"] = True
+        first = self.fields[wanted[0]]
+        if not isinstance(first.widget, forms.CheckboxSelectMultiple):
+            first.widget.attrs["autofocus"] = True
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
         if len(sections) > 1:
             self.helper.layout = Layout(
-                *(Fieldset(SECTIONS[slug].label, *SECTIONS[slug].fields) for slug in sections)
+                *(Fieldset(SECTIONS[slug].label, *_rows(slug)) for slug in sections)
             )
         else:
-            self.helper.layout = Layout(*wanted)
+            self.helper.layout = Layout(*_rows(sections[0]))
 
     def clean(self):
         cleaned = super().clean()

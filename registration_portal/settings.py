@@ -137,6 +137,9 @@ WHITENOISE_AUTOREFRESH = DEBUG
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
+# Countries most people arrive from, at the top of every country list.
+COUNTRIES_FIRST = ["UA", "SY", "AF", "IQ", "TR", "ER", "IR", "MD", "GE", "RU", "SO", "DE"]
+
 PHONENUMBER_DEFAULT_REGION = "DE"
 PHONENUMBER_DEFAULT_FORMAT = "INTERNATIONAL"
 
