@@ -1,29 +1,41 @@
-"""THE authorisation module: every question "may this user see or change this record?"
+"""THE authorisation module: every question "may this user see or change this part of
+this record?" is answered here. Views, selectors, forms and admin ask; nothing else decides.
 
-Views, selectors, forms and admin ask here; nothing else decides access. Access is
-held by agencies (their guardian group) per client record, stored in guardian's
-direct-foreign-key table `clients.ClientGroupObjectPermission`, so a list can be
-filtered in one indexed SQL query instead of per object in Python.
+Access is held by agencies (their guardian group), per client record and per section,
+in guardian's direct-foreign-key table `clients.ClientGroupObjectPermission`: the
+registering agency has one row `view_client` (the whole record); a grant adds one row
+per section (`view_<section>`), with the last valid day of the grant behind it. Lists
+filter on it in one indexed SQL query; expiry is part of every query.
+The rows are derived from the legal record of who may see what (registration and
+`agencies.Grant`) by `access_rebuild`, and from nothing else.
+
+Roles: caseworkers read and change the sections their agency holds; supervisors and
+agency admins read them. Identity is part of every grant, so a record is visible when
+its identity is.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest
+from django.utils import timezone
 
-from agencies.models import Agency, Membership
+from agencies.models import Agency, Grant, Membership
+from clients.sections import IDENTITY, SECTIONS, WHOLE_RECORD_PERM
 
 if TYPE_CHECKING:
-    from clients.models import Client, IdentityDocument
+    from clients.models import Client, ClientGroupObjectPermission, IdentityDocument
 
-VIEW = "view_client"
-CHANGE = "change_client"
+WRITE_ROLES = {Membership.Role.CASEWORKER}
+SUPERVISING_ROLES = {Membership.Role.SUPERVISOR, Membership.Role.AGENCY_ADMIN}
 
 
 def membership_for(user) -> Membership | None:
-    if not user.is_authenticated or not user.is_active:
+    """The user's active membership in an active agency (cached on the user object)."""
+    if user is None or not user.is_authenticated or not user.is_active:
         return None
     membership = getattr(user, "_cached_membership", False)
     if membership is False:
@@ -39,63 +51,175 @@ def agency_for(user) -> Agency | None:
     return membership.agency if membership else None
 
 
-def clients_visible_to(user, *, perm: str = VIEW) -> QuerySet[Client]:
-    """All client records the user's agency holds `perm` on, as one SQL filter."""
-    from clients.models import Client, ClientGroupObjectPermission
+def is_supervising(user) -> bool:
+    membership = membership_for(user)
+    return membership is not None and membership.role in SUPERVISING_ROLES
+
+
+def _effective_rows(agency: Agency) -> QuerySet[ClientGroupObjectPermission]:
+    from clients.models import ClientGroupObjectPermission
+
+    today = timezone.localdate()
+    return ClientGroupObjectPermission.objects.filter(group_id=agency.group_id).filter(
+        Q(expires_on__isnull=True) | Q(expires_on__gte=today)
+    )
+
+
+def clients_visible_to(user, *, section: str = IDENTITY) -> QuerySet[Client]:
+    """The records whose `section` the user's agency may see, as one SQL filter."""
+    from clients.models import Client
 
     agency = agency_for(user)
     if agency is None:
         return Client.objects.none()
-    granted = ClientGroupObjectPermission.objects.filter(
+    rows = _effective_rows(agency).filter(
         content_object=OuterRef("pk"),
-        group_id=agency.group_id,
-        permission__codename=perm,
+        permission__codename__in=[WHOLE_RECORD_PERM, SECTIONS[section].view_perm],
     )
-    return Client.objects.filter(Exists(granted))
+    return Client.objects.filter(Exists(rows))
 
 
-def get_client_for(request: HttpRequest, pk: int, *, perm: str = VIEW) -> Client:
-    """The client `pk` if the requesting user may access it, else 404 (never 403).
+@dataclass(frozen=True)
+class ClientAccess:
+    """What one user may do with one record, section by section."""
 
-    A 404 does not tell a member of another agency that the record exists.
-    Every successful read is written to the audit log in the request's transaction.
+    view: frozenset[str]
+    change: frozenset[str]
+
+    def can_view(self, section: str) -> bool:
+        return section in self.view
+
+    def can_change(self, section: str) -> bool:
+        return section in self.change
+
+
+NO_ACCESS = ClientAccess(frozenset(), frozenset())
+
+
+def access_for(user, client: Client) -> ClientAccess:
+    membership = membership_for(user)
+    if membership is None:
+        return NO_ACCESS
+    codenames = set(
+        _effective_rows(membership.agency)
+        .filter(content_object=client)
+        .values_list("permission__codename", flat=True)
+    )
+    whole = WHOLE_RECORD_PERM in codenames
+    view = frozenset(s.slug for s in SECTIONS.values() if whole or s.view_perm in codenames)
+    change = view if membership.role in WRITE_ROLES else frozenset()
+    return ClientAccess(view, change)
+
+
+def get_client_for(
+    request: HttpRequest, pk: int, *, section: str | None = None, change: bool = False
+) -> Client:
+    """The client `pk` with `client.access` set, if the user may see (or change) `section`
+    of it; with no section, the record with whatever sections the user may see.
+
+    Anything else is 404, never 403: a 404 does not tell another agency that the
+    record exists. Every successful read is audited in the request's transaction,
+    naming the sections shown.
     """
     from audit.services import audit_record
 
-    client = clients_visible_to(request.user, perm=perm).filter(pk=pk).first()
+    client = clients_visible_to(request.user).filter(pk=pk).select_related("registered_by").first()
     if client is None:
         raise Http404
-    audit_record(actor=request.user, action="view", obj=client)
+    client.access = access_for(request.user, client)
+    allowed = client.access.change if change else client.access.view
+    if section is not None and section not in allowed:
+        raise Http404
+    sections = [section] if section else sorted(client.access.view)
+    audit_record(actor=request.user, action="view", obj=client, fields=sections)
     return client
 
 
-def get_document_for(request: HttpRequest, client: Client, document_pk: int) -> IdentityDocument:
+def get_document_for(client: Client, document_pk: int) -> IdentityDocument:
     """A document of a client the caller already got through get_client_for."""
+    if not client.access.can_view("documents"):
+        raise Http404
     document = client.documents.filter(pk=document_pk).first()
     if document is None:
         raise Http404
     return document
 
 
-def grant_to_agency(*, client: Client, agency: Agency, perms: tuple[str, ...]) -> None:
-    """Give an agency's group object permissions on one client (guardian's table).
+def can_hand_over(user, client: Client) -> bool:
+    """Caseworkers may pass on what their agency holds; identity at least."""
+    membership = membership_for(user)
+    return (
+        membership is not None
+        and membership.role in WRITE_ROLES
+        and access_for(user, client).can_view(IDENTITY)
+    )
 
-    Written in bulk rather than with guardian's assign_perm (four queries a permission),
-    because registration bursts run into thousands a day.
-    """
+
+def can_revoke(user, grant: Grant) -> bool:
+    """The agency that granted, or the one that registered the person, may revoke."""
+    membership = membership_for(user)
+    return (
+        membership is not None
+        and membership.role in WRITE_ROLES | SUPERVISING_ROLES
+        and membership.agency_id in (grant.granted_by_id, grant.client.registered_by_id)
+    )
+
+
+def can_decide_request(user, holding_agency_id: int) -> bool:
+    membership = membership_for(user)
+    return (
+        membership is not None
+        and membership.role in SUPERVISING_ROLES
+        and membership.agency_id == holding_agency_id
+    )
+
+
+def access_rebuild(*, client: Client, agency: Agency) -> None:
+    """Derive the agency's permission rows on one record from who registered it and
+    from the agency's active grants. Called by every service that changes a grant."""
     from django.contrib.auth.models import Permission
 
     from clients.models import ClientGroupObjectPermission
 
+    wanted: dict[str, object] = {}  # codename -> last valid day (None: no end)
+    if client.registered_by_id == agency.pk:
+        wanted[WHOLE_RECORD_PERM] = None
+    grants = Grant.objects.filter(client=client, agency=agency, status=Grant.Status.ACTIVE)
+    for grant in grants:
+        for slug in {IDENTITY, *grant.sections}:
+            codename = SECTIONS[slug].view_perm
+            wanted[codename] = _later(wanted.get(codename, _NOT_YET), grant.expires_on)
+
+    rows = ClientGroupObjectPermission.objects.filter(
+        content_object=client, group_id=agency.group_id
+    )
+    rows.exclude(permission__codename__in=wanted).delete()
+    existing = {row.permission.codename: row for row in rows.select_related("permission")}
     permissions = Permission.objects.filter(
-        content_type__app_label="clients", content_type__model="client", codename__in=perms
+        content_type__app_label="clients", content_type__model="client", codename__in=wanted
     )
-    ClientGroupObjectPermission.objects.bulk_create(
-        [
-            ClientGroupObjectPermission(
-                group_id=agency.group_id, permission=p, content_object=client
+    for permission in permissions:
+        expires_on = wanted[permission.codename]
+        row = existing.get(permission.codename)
+        if row is None:
+            ClientGroupObjectPermission.objects.create(
+                content_object=client,
+                group_id=agency.group_id,
+                permission=permission,
+                expires_on=expires_on,
             )
-            for p in permissions
-        ],
-        ignore_conflicts=True,
-    )
+        elif row.expires_on != expires_on:
+            row.expires_on = expires_on
+            row.save(update_fields=["expires_on"])
+
+
+_NOT_YET = object()
+
+
+def _later(current, candidate):
+    """The later of two last valid days, where None means 'no end'."""
+    if current is _NOT_YET:
+        return candidate
+    if current is None or candidate is None:
+        return None
+    return max(current, candidate)

@@ -18,6 +18,12 @@ class AuditEvent(models.Model):
         CREATE = "create", _("create")
         UPDATE = "update", _("update")
         DELETE = "delete", _("delete")
+        SHARE = "share", _("hand over")
+        ACCEPT = "accept", _("accept handover")
+        DECLINE = "decline", _("decline")
+        REVOKE = "revoke", _("revoke")
+        REQUEST = "request", _("request access")
+        APPROVE = "approve", _("approve request")
 
     class Outcome(models.TextChoices):
         ALLOWED = "allowed", _("allowed")

@@ -11,8 +11,9 @@ from phonenumber_field.formfields import PhoneNumberField
 
 from clients.choices import LANGUAGES, HouseholdRole
 from clients.dates import PartialDate
-from clients.models import Client, IdentityDocument
-from clients.sections import SECTIONS
+from clients.models import CaseNote, Client, IdentityDocument
+from clients.sections import FORM_SECTIONS, SECTIONS
+from clients.reference import reference_code_normalize
 from clients.validators import normalize_identifier
 
 
@@ -64,6 +65,7 @@ SECTION_ROWS: dict[str, list[tuple[str, ...]]] = {
         ("district", "accommodation"),
     ],
     "residence": [("arrival_date", "residence_status")],
+    "sensitive": [("special_protection_needs",), ("sensitive_notes",)],
 }
 
 
@@ -98,6 +100,7 @@ class ClientForm(forms.ModelForm):
         model = Client
         fields = [name for section in SECTIONS.values() for name in section.fields]
         widgets = {
+            "sensitive_notes": forms.Textarea(attrs={"rows": 3}),
             "arrival_date": DateInput(),
             "nationalities": forms.SelectMultiple(attrs={"size": 6}),
         }
@@ -109,7 +112,7 @@ class ClientForm(forms.ModelForm):
             "nationalities": _("Hold Ctrl (Mac: Cmd) to choose more than one."),
         }
 
-    def __init__(self, *args, sections: tuple[str, ...] = tuple(SECTIONS), **kwargs):
+    def __init__(self, *args, sections: tuple[str, ...] = FORM_SECTIONS, **kwargs):
         super().__init__(*args, **kwargs)
         wanted = [name for slug in sections for name in SECTIONS[slug].fields]
         section_fields = {name for section in SECTIONS.values() for name in section.fields}
@@ -204,6 +207,12 @@ class ClientSearchForm(forms.Form):
     document_number = forms.CharField(label=_("Document number"), required=False, max_length=30)
     azr_number = forms.CharField(label=_("AZR number"), required=False, max_length=14)
     phone = forms.CharField(label=_("Phone"), required=False, max_length=30)
+    reference_code = forms.CharField(
+        label=_("Reference code"),
+        required=False,
+        max_length=20,
+        help_text=_("From the person's handover sheet, e.g. K7Q2 M9XD 4TC."),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -218,7 +227,25 @@ class ClientSearchForm(forms.Form):
     def clean_azr_number(self) -> str:
         return normalize_identifier(self.cleaned_data["azr_number"])
 
+    def clean_reference_code(self) -> str:
+        text = self.cleaned_data["reference_code"]
+        if not text:
+            return ""
+        code = reference_code_normalize(text)
+        if code is None:
+            raise forms.ValidationError(
+                _("This is not a valid reference code; please check it character by character.")
+            )
+        return code
+
     def has_criteria(self) -> bool:
         return self.is_valid() and any(
             value for value in self.cleaned_data.values() if value != PartialDate()
         )
+
+
+class CaseNoteForm(forms.ModelForm):
+    class Meta:
+        model = CaseNote
+        fields = ["text"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 3})}

@@ -23,6 +23,8 @@ from clients.choices import (
     Sex,
 )
 from clients.dates import PartialDate
+from clients.reference import reference_code_display, reference_code_new
+from clients.sections import section_permissions
 from clients.validators import (
     normalize_identifier,
     validate_azr_number,
@@ -104,6 +106,16 @@ class Client(models.Model):
         default=ResidenceStatus.UNKNOWN,
     )
 
+    # Sensitive notes: only for agencies granted this section explicitly.
+    special_protection_needs = models.BooleanField(
+        _("special protection needs"),
+        default=False,
+        help_text=_("E.g. unaccompanied minor, pregnant, disabled, survivor of violence."),
+    )
+    sensitive_notes = models.TextField(
+        _("notes on health, vulnerability and protection needs"), blank=True
+    )
+
     household = models.ForeignKey(
         Household,
         on_delete=models.SET_NULL,
@@ -116,6 +128,13 @@ class Client(models.Model):
         _("role in household"), max_length=32, choices=HouseholdRole.choices, blank=True
     )
 
+    reference_code = models.CharField(
+        _("reference code"),
+        max_length=11,
+        unique=True,
+        default=reference_code_new,
+        editable=False,
+    )
     registered_by = models.ForeignKey(
         "agencies.Agency",
         on_delete=models.PROTECT,
@@ -133,6 +152,7 @@ class Client(models.Model):
         verbose_name = _("client")
         verbose_name_plural = _("clients")
         ordering = ["family_name", "given_names", "pk"]
+        permissions = section_permissions()
         indexes = [
             models.Index(fields=["family_name", "given_names"], name="client_name_idx"),
             models.Index(
@@ -183,6 +203,10 @@ class Client(models.Model):
     @birth_date.setter
     def birth_date(self, value: PartialDate) -> None:
         self.birth_year, self.birth_month, self.birth_day = value.year, value.month, value.day
+
+    @property
+    def reference_code_display(self) -> str:
+        return reference_code_display(self.reference_code)
 
     def get_languages_display(self) -> str:
         names = dict(LANGUAGES)
@@ -270,11 +294,39 @@ class IdentityDocument(models.Model):
         return self.expires_on is not None and self.expires_on < timezone.localdate()
 
 
+class CaseNote(models.Model):
+    """A dated note by one agency's staff; notes are added, never edited."""
+
+    client = models.ForeignKey(
+        Client, on_delete=models.CASCADE, related_name="case_notes", verbose_name=_("client")
+    )
+    agency = models.ForeignKey(
+        "agencies.Agency", on_delete=models.PROTECT, related_name="+", verbose_name=_("agency")
+    )
+    author = models.ForeignKey(
+        "agencies.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("author")
+    )
+    text = models.TextField(_("note"), max_length=5000)
+    created_at = models.DateTimeField(_("written at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("case note")
+        verbose_name_plural = _("case notes")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return _("Case note %(id)s") % {"id": self.pk}
+
+
 # guardian's direct foreign keys: object permissions as a real FK, so access
-# filtering is one indexed join (see agencies.access).
+# filtering is one indexed join (see agencies.access). The rows are an index of
+# access, rebuilt from the grants (agencies.Grant), which are the legal record.
 class ClientUserObjectPermission(UserObjectPermissionBase):
     content_object = models.ForeignKey(Client, on_delete=models.CASCADE)
 
 
 class ClientGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(Client, on_delete=models.CASCADE)
+    # Last day the grant behind this row is valid; checked in every query, so an
+    # expired grant stops working at once without a cleanup job.
+    expires_on = models.DateField(null=True, blank=True)

@@ -1,5 +1,8 @@
-"""The client record's sections: groups of fields that are shown, edited and (later)
-granted to other agencies together. One place, so forms, templates and access agree."""
+"""The client record's sections: the data categories that are shown, edited and granted
+to other agencies together. One place, so forms, templates, history and access agree.
+
+Identity is part of every grant: nobody can work on a record without knowing whose it is.
+"""
 
 from __future__ import annotations
 
@@ -13,14 +16,25 @@ from django.utils.translation import gettext_lazy as _
 class Section:
     slug: str
     label: str | Promise
-    fields: tuple[str, ...]
+    # Client fields edited through this section's form (empty: edited on own screens).
+    fields: tuple[str, ...] = ()
+    # Further Client model fields whose history belongs to this section.
+    history_fields: tuple[str, ...] = ()
 
+    @property
+    def view_perm(self) -> str:
+        return f"view_{self.slug}"
+
+
+IDENTITY = "identity"
+# The registering agency's one permission row: the whole record, every section.
+WHOLE_RECORD_PERM = "view_client"
 
 SECTIONS: dict[str, Section] = {
     section.slug: section
     for section in [
         Section(
-            "identity",
+            IDENTITY,
             _("Identity"),
             (
                 "family_name",
@@ -36,6 +50,7 @@ SECTIONS: dict[str, Section] = {
                 "nationalities",
                 "azr_number",
             ),
+            history_fields=("birth_year", "birth_month", "birth_day"),
         ),
         Section(
             "contact",
@@ -52,8 +67,32 @@ SECTIONS: dict[str, Section] = {
             ),
         ),
         Section("residence", _("Arrival and residence"), ("arrival_date", "residence_status")),
+        Section("documents", _("Identity documents")),
+        Section("household", _("Household"), history_fields=("household", "household_role")),
+        Section("case_notes", _("Case notes")),
+        Section(
+            "sensitive",
+            _("Sensitive notes (health, vulnerability, protection needs)"),
+            ("special_protection_needs", "sensitive_notes"),
+        ),
     ]
 }
+
+# Sections with a form of their own on the client page.
+FORM_SECTIONS = tuple(slug for slug, section in SECTIONS.items() if section.fields)
+
+
+def section_of_field(field_name: str) -> str | None:
+    for section in SECTIONS.values():
+        if field_name in section.fields or field_name in section.history_fields:
+            return section.slug
+    return None
+
+
+def section_permissions() -> list[tuple[str, str]]:
+    """Object permissions on Client, one per section (for Client.Meta.permissions)."""
+    return [(s.view_perm, f"Can view section {s.slug}") for s in SECTIONS.values()]
+
 
 # What a new household member usually shares with the person they join.
 HOUSEHOLD_SHARED_FIELDS = (

@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import phonenumbers
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import formats
 from django.utils.translation import gettext as _
 
 from agencies import access
 from clients.dates import PartialDate
 from clients.models import Client, IdentityDocument, fold
+from clients.sections import section_of_field
 
 
 def client_search(
@@ -24,23 +25,57 @@ def client_search(
     document_number: str = "",
     azr_number: str = "",
     phone: str = "",
+    reference_code: str = "",
+    everywhere: bool = False,
 ) -> QuerySet[Client]:
     """Clients visible to `user` matching every given criterion.
 
     Names match case- and accent-insensitively, each word anywhere in any name
-    field. Transliteration-aware matching replaces `_name_filter` later.
+    field. Transliteration-aware matching replaces `_name_filter` later. A criterion
+    from a section (documents, phone from contact) only matches records whose section
+    the user may see. With `everywhere`, the same search over all records, for the
+    existence hints of agencies.selectors (never shown as records).
     """
-    clients = access.clients_visible_to(user)
+    if everywhere:
+        clients = Client.objects.all()
+    else:
+        clients = access.clients_visible_to(user)
     clients = _name_filter(clients, name)
     if birth_date is not None and birth_date.year is not None:
         clients = clients.filter(_birth_date_q(birth_date))
     if document_number:
-        clients = clients.filter(documents__number=document_number)
+        clients = clients.filter(Exists(_documents_numbered(document_number)))
+        if not everywhere:
+            clients = clients.filter(pk__in=access.clients_visible_to(user, section="documents"))
     if azr_number:
         clients = clients.filter(azr_number=azr_number)
     if phone:
         clients = clients.filter(phone=_e164(phone))
-    return clients.distinct().select_related("household")
+        if not everywhere:
+            clients = clients.filter(pk__in=access.clients_visible_to(user, section="contact"))
+    if reference_code:
+        clients = clients.filter(reference_code=reference_code)
+    return clients
+
+
+def search_is_specific(
+    *,
+    name: str = "",
+    birth_date=None,
+    document_number="",
+    azr_number="",
+    phone="",
+    reference_code="",
+    **_other,
+) -> bool:
+    """Specific enough to tell that a record exists elsewhere, without inviting trawling."""
+    if document_number or azr_number or phone or reference_code:
+        return True
+    return bool(birth_date) and len(fold(name).replace(" ", "")) >= 4
+
+
+def _documents_numbered(number: str) -> QuerySet[IdentityDocument]:
+    return IdentityDocument.objects.filter(client=OuterRef("pk"), number=number)
 
 
 def _name_filter(clients: QuerySet[Client], name: str) -> QuerySet[Client]:
@@ -79,17 +114,25 @@ def household_members(user, client: Client) -> QuerySet[Client]:
     )
 
 
-def client_history(client: Client) -> list[HistoryEntry]:
-    """The client's and their documents' changes, newest first, as a person reads them."""
+def client_history(client: Client, *, sections: frozenset[str]) -> list[HistoryEntry]:
+    """The client's and their documents' changes, newest first, as a person reads them.
+
+    Only changes to fields of `sections` appear: a history must not show what the
+    record itself would not.
+    """
     entries: list[HistoryEntry] = []
     records = list(client.history.select_related("history_user").order_by("history_date"))
-    entries += _entries(records, label=None)
-    documents = IdentityDocument.history.filter(client_id=client.pk).select_related("history_user")
-    by_document: dict[int, list] = {}
-    for record in documents.order_by("history_date"):
-        by_document.setdefault(record.id, []).append(record)
-    for document_records in by_document.values():
-        entries += _entries(document_records, label=str(document_records[-1].instance))
+    entries += _entries(records, label=None, sections=sections)
+    if "documents" in sections:
+        documents = IdentityDocument.history.filter(client_id=client.pk).select_related(
+            "history_user"
+        )
+        by_document: dict[int, list] = {}
+        for record in documents.order_by("history_date"):
+            by_document.setdefault(record.id, []).append(record)
+        for document_records in by_document.values():
+            label = str(document_records[-1].instance)
+            entries += _entries(document_records, label=label, sections=sections)
     entries.sort(key=lambda entry: entry.when, reverse=True)
     return entries
 
@@ -113,14 +156,20 @@ class HistoryEntry:
 _BIRTH_PARTS = {"birth_year", "birth_month", "birth_day"}
 
 
-def _entries(records: list, *, label: str | None) -> list[HistoryEntry]:
+def _entries(records: list, *, label: str | None, sections: frozenset[str]) -> list[HistoryEntry]:
     entries = []
     previous = None
     for record in records:
         changes: list[FieldChange] = []
         if previous is not None:
             delta = record.diff_against(previous, foreign_keys_are_objs=False)
-            changed = {change.field for change in delta.changes}
+            visible = [
+                change
+                for change in delta.changes
+                # the client itself: only fields of sections the reader may see
+                if label is not None or section_of_field(change.field) in sections
+            ]
+            changed = {change.field for change in visible}
             if changed & _BIRTH_PARTS:
                 changes.append(
                     FieldChange(
@@ -129,7 +178,7 @@ def _entries(records: list, *, label: str | None) -> list[HistoryEntry]:
                         str(record.instance.birth_date) or "–",
                     )
                 )
-            for change in delta.changes:
+            for change in visible:
                 if change.field in _BIRTH_PARTS:
                     continue
                 changes.append(
@@ -163,7 +212,8 @@ def _display(instance, field_name: str) -> str:
     elif field_name == "nationalities":
         value = ", ".join(country.name for country in instance.nationalities)
     elif field.is_relation:
-        value = getattr(instance, field.attname)
+        related_id = getattr(instance, field.attname)
+        value = f"{field.verbose_name} {related_id}" if related_id else None
     else:
         value = getattr(instance, field_name)
         if hasattr(value, "name") and hasattr(value, "code"):  # a single country

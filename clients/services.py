@@ -13,7 +13,7 @@ from agencies import access
 from agencies.models import Agency
 from audit.services import audit_record
 from clients.choices import HouseholdRole
-from clients.models import Client, Household, IdentityDocument
+from clients.models import CaseNote, Client, Household, IdentityDocument
 
 
 @transaction.atomic
@@ -31,7 +31,7 @@ def client_register(
     if birth_date is not None:
         client.birth_date = birth_date
     _save_tracked(client, actor=actor)
-    access.grant_to_agency(client=client, agency=agency, perms=(access.VIEW, access.CHANGE))
+    access.access_rebuild(client=client, agency=agency)
     audit_record(actor=actor, action="create", obj=client, fields=_names(fields, birth_date))
     if document:
         document_add(client=client, actor=actor, fields=document)
@@ -122,3 +122,12 @@ def _names(fields: dict[str, Any], birth_date) -> list[str]:
     if birth_date is not None and birth_date.year is not None:
         names.append("birth_date")
     return names
+
+
+@transaction.atomic
+def case_note_add(*, client: Client, agency: Agency, actor, text: str) -> CaseNote:
+    note = CaseNote(client=client, agency=agency, author=actor, text=text)
+    note.full_clean()
+    note.save()
+    audit_record(actor=actor, action="create", obj=note, fields=["case_notes"])
+    return note

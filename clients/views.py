@@ -2,27 +2,36 @@
 
 from __future__ import annotations
 
+import segno
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.forms import BaseForm
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from agencies import access
+from agencies import forms as agency_forms
+from agencies import selectors as agency_selectors
+from agencies import services as agency_services
 from agencies.decorators import agency_member_required
+from agencies.forms import HandoverForm
+from agencies.models import Agency, Grant
 from audit.services import audit_record
 from clients import selectors, services
 from clients.forms import (
+    CaseNoteForm,
     ClientForm,
     ClientSearchForm,
     DocumentForm,
     HouseholdMemberForm,
     OptionalDocumentForm,
 )
-from clients.sections import HOUSEHOLD_SHARED_FIELDS, SECTIONS
+from clients.models import IdentityDocument
+from clients.sections import FORM_SECTIONS, HOUSEHOLD_SHARED_FIELDS, SECTIONS
 
 PAGE_SIZE = 25
 
@@ -32,17 +41,24 @@ def client_search(request: HttpRequest) -> HttpResponse:
     # Criteria travel by POST so that names never appear in URLs or access logs.
     form = ClientSearchForm(request.POST if request.method == "POST" else None)
     page = None
+    hints = []
     if form.has_criteria():
-        clients = selectors.client_search(request.user, **form.cleaned_data)
+        criteria = form.cleaned_data
+        clients = selectors.client_search(request.user, **criteria)
         page = Paginator(clients, PAGE_SIZE).get_page(request.POST.get("page"))
+        used = [name for name, value in criteria.items() if value]
         audit_record(
             actor=request.user,
             action="search",
             objects=page.object_list,
             object_type="clients.client",
-            fields=[name for name, value in form.cleaned_data.items() if value],
+            fields=used,
         )
-    return render(request, "clients/client_search.html", {"form": form, "page": page})
+        if selectors.search_is_specific(**criteria):
+            everywhere = selectors.client_search(request.user, everywhere=True, **criteria)
+            hints = agency_selectors.existence_hints(request.user, everywhere)
+    context = {"form": form, "page": page, "hints": hints}
+    return render(request, "clients/client_search.html", context)
 
 
 @agency_member_required
@@ -70,23 +86,37 @@ def client_create(request: HttpRequest) -> HttpResponse:
 @agency_member_required
 def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
     client = access.get_client_for(request, pk)
-    members = list(selectors.household_members(request.user, client))
+    shown = client.access.view
+    members = (
+        list(selectors.household_members(request.user, client)) if "household" in shown else []
+    )
     if members:
         audit_record(actor=request.user, action="view", objects=members, fields=["household"])
     context = {
         "client": client,
         "members": members,
-        "documents": client.documents.all(),
+        "documents": client.documents.all() if "documents" in shown else [],
+        "case_notes": (
+            client.case_notes.select_related("agency", "author") if "case_notes" in shown else []
+        ),
+        "case_note_form": CaseNoteForm() if client.access.can_change("case_notes") else None,
         "sections": SECTIONS,
+        "journey": agency_selectors.journey(client),
+        "grants": [
+            grant
+            for grant in agency_selectors.grants_on(client)
+            if access.can_revoke(request.user, grant)
+        ],
+        "can_hand_over": access.can_hand_over(request.user, client),
     }
     return render(request, "clients/client_detail.html", context)
 
 
 @agency_member_required
 def client_edit(request: HttpRequest, pk: int, section: str) -> HttpResponse:
-    if section not in SECTIONS:
+    if section not in FORM_SECTIONS:
         raise Http404
-    client = access.get_client_for(request, pk, perm=access.CHANGE)
+    client = access.get_client_for(request, pk, section=section, change=True)
     form = ClientForm(request.POST or None, instance=client, sections=(section,))
     if request.method == "POST" and form.is_valid():
         try:
@@ -103,13 +133,13 @@ def client_edit(request: HttpRequest, pk: int, section: str) -> HttpResponse:
 @agency_member_required
 def client_history(request: HttpRequest, pk: int) -> HttpResponse:
     client = access.get_client_for(request, pk)
-    entries = selectors.client_history(client)
+    entries = selectors.client_history(client, sections=client.access.view)
     return render(request, "clients/client_history.html", {"client": client, "entries": entries})
 
 
 @agency_member_required
 def household_member_add(request: HttpRequest, pk: int) -> HttpResponse:
-    anchor = access.get_client_for(request, pk, perm=access.CHANGE)
+    anchor = access.get_client_for(request, pk, section="household", change=True)
     shared = {name: getattr(anchor, name) for name in HOUSEHOLD_SHARED_FIELDS}
     form = HouseholdMemberForm(request.POST or None, initial=shared)
     if request.method == "POST" and form.is_valid():
@@ -137,7 +167,7 @@ def household_member_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @agency_member_required
 def document_create(request: HttpRequest, pk: int) -> HttpResponse:
-    client = access.get_client_for(request, pk, perm=access.CHANGE)
+    client = access.get_client_for(request, pk, section="documents", change=True)
     form = DocumentForm(request.POST or None, instance=_unsaved_document(client))
     if request.method == "POST" and form.is_valid():
         try:
@@ -152,8 +182,8 @@ def document_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @agency_member_required
 def document_edit(request: HttpRequest, pk: int, document_pk: int) -> HttpResponse:
-    client = access.get_client_for(request, pk, perm=access.CHANGE)
-    document = access.get_document_for(request, client, document_pk)
+    client = access.get_client_for(request, pk, section="documents", change=True)
+    document = access.get_document_for(client, document_pk)
     form = DocumentForm(request.POST or None, instance=document)
     if request.method == "POST" and form.is_valid():
         try:
@@ -169,10 +199,104 @@ def document_edit(request: HttpRequest, pk: int, document_pk: int) -> HttpRespon
     return render(request, "clients/document_form.html", context)
 
 
+@agency_member_required
+@require_POST
+def case_note_add(request: HttpRequest, pk: int) -> HttpResponse:
+    client = access.get_client_for(request, pk, section="case_notes", change=True)
+    form = CaseNoteForm(request.POST)
+    if form.is_valid():
+        services.case_note_add(
+            client=client,
+            agency=request.membership.agency,
+            actor=request.user,
+            text=form.cleaned_data["text"],
+        )
+        messages.success(request, _("The note has been added."))
+    else:
+        messages.error(request, _("A note needs some text (at most 5000 characters)."))
+    return redirect(reverse("clients:client-detail", args=[pk]) + "#case_notes")
+
+
+@agency_member_required
+def client_handover(request: HttpRequest, pk: int) -> HttpResponse:
+    """Hand the record (and by default the household) over to another agency."""
+    client = access.get_client_for(request, pk)
+    if not access.can_hand_over(request.user, client):
+        raise PermissionDenied
+    members = list(selectors.household_members(request.user, client))
+    own = request.membership.agency
+    receiving = _receiving_agency(request, own)
+    form = HandoverForm(
+        request.POST or None,
+        own_agency=own,
+        has_household=bool(members),
+        available_sections=client.access.view,
+        initial=agency_forms.handover_initial(receiving),
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        together = [client, *members] if data.get("include_household") else [client]
+        try:
+            agency_services.handover_create(
+                actor=request.user,
+                clients=together,
+                agency=data["agency"],
+                sections=data["sections"],
+                legal_basis=data["legal_basis"],
+                legal_basis_note=data["legal_basis_note"],
+                purpose=data["purpose"],
+                expires_on=data["expires_on"],
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("Handed over to %(agency)s; it appears in their inbox.")
+                % {"agency": data["agency"].name},
+            )
+            return redirect(reverse("clients:client-detail", args=[pk]) + "#journey")
+    context = {"client": client, "form": form, "members": members, "receiving": receiving}
+    return render(request, "clients/client_handover.html", context)
+
+
+@agency_member_required
+def handover_sheet(request: HttpRequest, pk: int) -> HttpResponse:
+    """A printable sheet for the person: name, birth date and the reference code as QR."""
+    client = access.get_client_for(request, pk, section="identity")
+    qr = segno.make(client.reference_code, error="m").svg_data_uri(scale=6, border=2)
+    return render(request, "clients/handover_sheet.html", {"client": client, "qr": qr})
+
+
+@agency_member_required
+@require_POST
+def grant_revoke(request: HttpRequest, grant_pk: int) -> HttpResponse:
+    grant = Grant.objects.select_related("client", "agency").filter(pk=grant_pk).first()
+    if grant is None or not access.can_revoke(request.user, grant):
+        raise Http404
+    try:
+        agency_services.grant_revoke(actor=request.user, grant=grant)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request, _("Access for %(agency)s has been revoked.") % {"agency": grant.agency.name}
+        )
+    if access.clients_visible_to(request.user).filter(pk=grant.client_id).exists():
+        return redirect(reverse("clients:client-detail", args=[grant.client_id]) + "#journey")
+    return redirect("clients:client-search")
+
+
+def _receiving_agency(request: HttpRequest, own: Agency) -> Agency | None:
+    """The agency chosen so far (GET ?agency= proposes its purpose profile)."""
+    raw = request.POST.get("agency") or request.GET.get("agency")
+    if not raw or not str(raw).isdigit():
+        return None
+    return Agency.objects.filter(pk=raw, is_active=True).exclude(pk=own.pk).first()
+
+
 def _unsaved_document(client):
     # The form's model validation (unique per client) needs to know the client.
-    from clients.models import IdentityDocument
-
     return IdentityDocument(client=client)
 
 

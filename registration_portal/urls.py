@@ -11,5 +11,6 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("language/", agency_views.language_set, name="language-set"),
     path("clients/", include("clients.urls")),
+    path("inbox/", include("agencies.urls")),
     path("admin/", admin.site.urls),
 ]

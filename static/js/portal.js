@@ -5,3 +5,10 @@ document.addEventListener("DOMContentLoaded", () => {
     summary.focus();
   }
 });
+
+// Print buttons (inline onclick would break our CSP).
+document.addEventListener("click", (event) => {
+  if (event.target.closest("[data-print]")) {
+    window.print();
+  }
+});

@@ -1,9 +1,11 @@
 from clients.forms import SECTION_ROWS, ClientForm, ClientSearchForm
-from clients.sections import SECTIONS
+from clients.sections import FORM_SECTIONS, SECTIONS
 
 
 def test_every_section_field_is_laid_out_exactly_once():
-    for slug, section in SECTIONS.items():
+    assert set(SECTION_ROWS) == set(FORM_SECTIONS)
+    for slug in FORM_SECTIONS:
+        section = SECTIONS[slug]
         laid_out = [name for row in SECTION_ROWS[slug] for name in row]
         assert sorted(laid_out) == sorted(section.fields), slug
 
