@@ -12,8 +12,8 @@ from phonenumber_field.formfields import PhoneNumberField
 from clients.choices import LANGUAGES, HouseholdRole
 from clients.dates import PartialDate
 from clients.models import CaseNote, Client, IdentityDocument
-from clients.sections import FORM_SECTIONS, SECTIONS
 from clients.reference import reference_code_normalize
+from clients.sections import FORM_SECTIONS, SECTIONS
 from clients.validators import normalize_identifier
 
 

@@ -4,7 +4,6 @@ import pytest
 from django.urls import reverse
 
 from agencies import access
-from clients.models import Client
 from tests.factories import DocumentFactory
 
 pytestmark = pytest.mark.django_db
@@ -84,9 +83,7 @@ def test_a_deactivated_agency_sees_nothing(laf_caseworker, laf, olena):
     assert not access.clients_visible_to(laf_caseworker).exists()
 
 
-def test_registering_gives_the_agency_group_the_whole_record_and_nobody_else(
-    olena, laf, sozialamt
-):
+def test_registering_gives_the_agency_group_the_whole_record_and_nobody_else(olena, laf, sozialamt):
     from guardian.shortcuts import get_groups_with_perms
 
     assert get_groups_with_perms(olena, attach_perms=True) == {laf.group: ["view_client"]}
