@@ -1,9 +1,21 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from agencies.models import Agency, Membership, User
+from agencies.models import (
+    AccessRequest,
+    Agency,
+    Grant,
+    LegalBasis,
+    Membership,
+    PurposeProfile,
+    User,
+    section_labels,
+)
 from agencies.services import membership_sync_groups
+from audit.admin import AuditedAdminMixin
+from clients.sections import SECTIONS
 
 
 class MembershipInline(admin.StackedInline):
@@ -66,3 +78,70 @@ class MembershipAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         membership_sync_groups(user=obj.user)
+
+
+@admin.register(LegalBasis)
+class LegalBasisAdmin(admin.ModelAdmin):
+    list_display = ["title", "code", "is_consent", "is_active"]
+    list_filter = ["is_consent", "is_active"]
+    search_fields = ["title", "code"]
+
+
+class PurposeProfileForm(forms.ModelForm):
+    sections = forms.MultipleChoiceField(
+        label=_("sections"),
+        choices=[(slug, section.label) for slug, section in SECTIONS.items()],
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = PurposeProfile
+        fields = ["kind", "sections", "purpose"]
+
+
+@admin.register(PurposeProfile)
+class PurposeProfileAdmin(admin.ModelAdmin):
+    form = PurposeProfileForm
+    list_display = ["kind", "section_labels", "purpose"]
+
+    @admin.display(description=_("sections"))
+    def section_labels(self, profile: PurposeProfile) -> str:
+        return section_labels(profile.sections)
+
+
+@admin.register(Grant)
+class GrantAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    """Read-only: grants change through handover, request and revoke in the portal."""
+
+    list_display = ["pk", "client", "granted_by", "agency", "status", "legal_basis", "expires_on"]
+    list_filter = ["status", "origin", "agency", "granted_by", "legal_basis"]
+    list_select_related = ["client", "granted_by", "agency", "legal_basis"]
+    search_fields = ["=client__id", "=handover_id"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AccessRequest)
+class AccessRequestAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ["pk", "client", "requesting_agency", "holding_agency", "status", "created_at"]
+    list_filter = ["status", "requesting_agency", "holding_agency"]
+    list_select_related = ["client", "requesting_agency", "holding_agency"]
+    search_fields = ["=client__id"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

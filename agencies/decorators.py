@@ -4,6 +4,7 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.views.decorators.cache import never_cache
 
 from agencies.access import membership_for
 
@@ -11,6 +12,7 @@ from agencies.access import membership_for
 def agency_member_required(view):
     """Caseworker screens are for staff acting for an agency; others get 403, no data."""
 
+    @never_cache  # personal data must not stay in the browser cache of a shared terminal
     @login_required
     @wraps(view)
     def wrapped(request, *args, **kwargs):

@@ -29,6 +29,14 @@ class AuditedAdminMixin:
             )
         return response
 
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        response = super().history_form_view(request, object_id, version_id, extra_context)
+        obj = self.get_object(request, object_id)
+        if obj is not None:
+            fields = ["admin", "history", f"version:{version_id}"]
+            audit_record(actor=request.user, action=AuditEvent.Action.VIEW, obj=obj, fields=fields)
+        return response
+
     def history_view(self, request, object_id, extra_context=None):
         response = super().history_view(request, object_id, extra_context)
         obj = self.get_object(request, object_id)

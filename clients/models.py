@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
@@ -118,7 +120,7 @@ class Client(models.Model):
 
     household = models.ForeignKey(
         Household,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="members",
@@ -232,6 +234,11 @@ class Client(models.Model):
             PartialDate.from_parts(self.birth_year, self.birth_month, self.birth_day)
         except ValidationError as error:
             raise ValidationError({"birth_date": error}) from None
+        today = timezone.localdate()
+        if self.arrival_date and not (dt.date(1950, 1, 1) <= self.arrival_date <= today):
+            raise ValidationError(
+                {"arrival_date": _("The date of arrival must lie between 1950 and today.")}
+            )
         known = {code for code, _label in LANGUAGES}
         if not isinstance(self.languages, list) or not set(self.languages) <= known:
             raise ValidationError({"languages": _("Choose languages from the list.")})
@@ -282,6 +289,8 @@ class IdentityDocument(models.Model):
                 validate_document_number(self.number, self.doc_type, self.issuing_country.code)
             except ValidationError as error:
                 raise ValidationError({"number": error}) from None
+        if self.issued_on and self.issued_on > timezone.localdate():
+            raise ValidationError({"issued_on": _("The issue date must not lie in the future.")})
         if self.issued_on and self.expires_on and self.issued_on >= self.expires_on:
             raise ValidationError(
                 {"expires_on": _("The expiry date must be after the issue date.")}
@@ -289,8 +298,6 @@ class IdentityDocument(models.Model):
 
     @property
     def is_expired(self) -> bool:
-        from django.utils import timezone
-
         return self.expires_on is not None and self.expires_on < timezone.localdate()
 
 

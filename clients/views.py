@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import segno
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -117,7 +119,8 @@ def client_edit(request: HttpRequest, pk: int, section: str) -> HttpResponse:
     if section not in FORM_SECTIONS:
         raise Http404
     client = access.get_client_for(request, pk, section=section, change=True)
-    form = ClientForm(request.POST or None, instance=client, sections=(section,))
+    # The form works on a copy: a rejected edit must not show in the page header.
+    form = ClientForm(request.POST or None, instance=copy.copy(client), sections=(section,))
     if request.method == "POST" and form.is_valid():
         try:
             services.client_update(client=client, actor=request.user, fields=form.cleaned_data)

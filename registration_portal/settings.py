@@ -19,8 +19,8 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str(
     "DJANGO_SECRET_KEY",
-    # Only good enough for a local try-out; check --deploy flags it in production.
-    default="insecure-local-development-key-do-not-use-in-production-0123456789",
+    # Only for a local try-out: the "django-insecure-" prefix makes check --deploy fail.
+    default="django-insecure-local-try-out-key-never-use-in-production-0123456789",
 )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -157,7 +157,10 @@ SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Only behind a reverse proxy that sets these headers itself may the app trust them.
+BEHIND_PROXY = env.bool("BEHIND_PROXY", default=False)
+if BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Content Security Policy: no inline script or style, no third-party origins.
 CONTENT_SECURITY_POLICY = {
@@ -183,3 +186,5 @@ LOGGING = {
 }
 
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = False
+# Old versions are evidence; admins correct data through the portal, never by revert.
+SIMPLE_HISTORY_REVERT_DISABLED = True

@@ -34,3 +34,28 @@ def test_every_response_carries_a_strict_content_security_policy(client, db):
     policy = response["Content-Security-Policy"]
     assert "script-src 'self'" in policy
     assert "unsafe-inline" not in policy
+
+
+def test_the_try_out_secret_key_fails_the_deployment_check():
+    env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_ALLOW_ASYNC_UNSAFE",)}
+    env.pop("DJANGO_SECRET_KEY", None)
+    env.update(DEBUG="0", ALLOWED_HOSTS="portal.berlin.example", DATABASE_URL="sqlite:///:memory:")
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "security.W009" in result.stdout + result.stderr
+
+
+def test_client_pages_are_never_cached(client, db):
+    from tests.factories import AgencyFactory, UserFactory
+
+    user = UserFactory(agency=AgencyFactory())
+    client.force_login(user)
+    response = client.get("/clients/")
+    assert "no-store" in response["Cache-Control"]
