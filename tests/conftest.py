@@ -29,6 +29,40 @@ def sozialamt(db):
 
 
 @pytest.fixture
+def jobcenter(db):
+    return AgencyFactory(
+        name="Jobcenter Marzahn-Hellersdorf", slug="jobcenter-mh", kind=Agency.Kind.JOBCENTER
+    )
+
+
+@pytest.fixture
+def jobcenter_caseworker(jobcenter):
+    return UserFactory(username="jobcenter.caseworker", agency=jobcenter, agency__role="caseworker")
+
+
+@pytest.fixture
+def sozialamt_supervisor(sozialamt):
+    return UserFactory(username="sozialamt.supervisor", agency=sozialamt, agency__role="supervisor")
+
+
+@pytest.fixture
+def consent(db):
+    from agencies.models import LegalBasis
+
+    return LegalBasis.objects.get_or_create(
+        code="consent",
+        defaults={"title": "Einwilligung (Art. 6 Abs. 1 lit. a DSGVO)", "is_consent": True},
+    )[0]
+
+
+@pytest.fixture
+def sgb_ii(db):
+    from agencies.models import LegalBasis
+
+    return LegalBasis.objects.get_or_create(code="sgb-ii-50", defaults={"title": "§ 50 SGB II"})[0]
+
+
+@pytest.fixture
 def laf_caseworker(laf):
     return UserFactory(username="laf.caseworker", agency=laf, agency__role="caseworker")
 
