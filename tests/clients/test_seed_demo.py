@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db
 
 def test_seed_demo_creates_agencies_staff_and_clients_once(settings, capsys):
     settings.DEBUG = True
-    call_command("seed_demo", "--clients", "40", "--password", "demo-pass")
+    call_command("seed_demo", "--clients", "80", "--password", "demo-pass")
     counts = (Agency.objects.count(), User.objects.count(), Client.objects.count())
     documents = IdentityDocument.objects.count()
     call_command("seed_demo", "--clients", "40", "--password", "demo-pass")
@@ -34,6 +34,10 @@ def test_seed_demo_creates_agencies_staff_and_clients_once(settings, capsys):
     assert Client.objects.filter(household__isnull=False).exists()
     assert Client.objects.exclude(family_name_original="").exists()
     assert "demo-pass" in capsys.readouterr().out
+    from agencies.models import Grant
+
+    assert Grant.objects.filter(status="active").exists()
+    assert Grant.objects.filter(status="pending").exists()
 
 
 def test_seed_demo_refuses_to_run_without_debug(settings):

@@ -20,6 +20,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
+from agencies.demo import demo_share
 from agencies.models import Agency, Membership, User
 from agencies.services import agency_create, membership_set
 from clients.choices import (
@@ -807,7 +808,12 @@ class Command(BaseCommand):
             people = DemoPeople(random.Random(seed), timezone.localdate())
             with transaction.atomic():
                 self.create_clients(people, agencies, caseworkers, clients)
+                shared = demo_share(agencies=agencies, rng=random.Random(seed))
             self.stdout.write(self.style.SUCCESS(f"Created {clients} clients."))
+            self.stdout.write(
+                f"Handovers: {shared['accepted']} records accepted, {shared['pending']} waiting "
+                f"in inboxes; {shared['requests']} access requests."
+            )
         self.report(agencies, new_agencies, new_users, time.monotonic() - started, password)
 
     def ensure_agencies(self) -> tuple[dict[str, Agency], int]:
