@@ -164,6 +164,8 @@ def household_member_add(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("clients:household-member-add", pk=anchor.pk)
             return redirect("clients:client-detail", pk=member.pk)
     members = list(selectors.household_members(request.user, anchor))
+    if members:
+        audit_record(actor=request.user, action="view", objects=members, fields=["household"])
     context = {"anchor": anchor, "form": form, "members": members}
     return render(request, "clients/household_member_form.html", context)
 
