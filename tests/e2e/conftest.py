@@ -79,13 +79,9 @@ def live_server(request) -> Iterator[LiveServer]:
     server.stop()
 
 
-@pytest.fixture
-def context(browser: Browser, live_server, settings) -> Iterator[BrowserContext]:
-    # Plain HTTP: cookies marked Secure, as in production, would not come back.
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
+def _new_context(browser: Browser, base_url: str) -> BrowserContext:
     context = browser.new_context(
-        base_url=live_server.url,
+        base_url=base_url,
         locale="de-DE",
         timezone_id="Europe/Berlin",
         viewport={"width": 1280, "height": 900},
@@ -94,6 +90,15 @@ def context(browser: Browser, live_server, settings) -> Iterator[BrowserContext]
         bypass_csp=True,
     )
     context.set_default_timeout(10_000)
+    return context
+
+
+@pytest.fixture
+def context(browser: Browser, live_server, settings) -> Iterator[BrowserContext]:
+    # Plain HTTP: cookies marked Secure, as in production, would not come back.
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+    context = _new_context(browser, live_server.url)
     yield context
     context.close()
 
@@ -104,6 +109,31 @@ def page(context: BrowserContext) -> Iterator[Page]:
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     yield page
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture
+def page_for(
+    browser: Browser, context: BrowserContext, live_server
+) -> Iterator[Callable[..., Page]]:
+    """Another person at another desk: `page_for(username)` opens a fresh browser context
+    (own cookies) and logs that user in through the login form. Closed after the test.
+
+    Asks for `context` so that the cookie settings for plain HTTP are in place."""
+    contexts: list[BrowserContext] = []
+    errors: list[str] = []
+
+    def open_page(username: str, password: str = PASSWORD) -> Page:
+        other = _new_context(browser, live_server.url)
+        contexts.append(other)
+        page = other.new_page()
+        page.on("pageerror", lambda error: errors.append(f"{username}: {error}"))
+        _log_in(page, username, password)
+        return page
+
+    yield open_page
+    for other in contexts:
+        other.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
 
 
