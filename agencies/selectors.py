@@ -7,7 +7,7 @@ import itertools
 from dataclasses import dataclass
 
 from django.core import signing
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from agencies import access
@@ -22,9 +22,10 @@ def handovers_incoming(agency: Agency) -> list[list[Grant]]:
     grants = (
         Grant.objects.filter(agency=agency, status=Grant.Status.PENDING)
         .select_related("client", "granted_by", "legal_basis", "created_by")
-        .order_by("-created_at", "handover_id", "pk")
+        .order_by("handover_id", "pk")
     )
-    return [list(group) for _key, group in itertools.groupby(grants, key=lambda g: g.handover_id)]
+    groups = [list(group) for _key, group in itertools.groupby(grants, key=lambda g: g.handover_id)]
+    return sorted(groups, key=lambda group: group[0].created_at, reverse=True)
 
 
 def requests_to_decide(agency: Agency) -> QuerySet[AccessRequest]:
@@ -40,7 +41,7 @@ def requests_made(agency: Agency, *, days: int = 30) -> QuerySet[AccessRequest]:
     since = timezone.now() - dt.timedelta(days=days)
     return (
         AccessRequest.objects.filter(requesting_agency=agency, created_at__gte=since)
-        .select_related("client", "holding_agency", "legal_basis")
+        .select_related("client", "holding_agency", "legal_basis", "grant")
         .order_by("-created_at")
     )
 
@@ -61,10 +62,18 @@ class JourneyStep:
     by_agency: str = ""
 
 
-def journey(client) -> list[JourneyStep]:
-    """The person's path through the offices, oldest first."""
+def journey(client, *, viewer: Agency) -> list[JourneyStep]:
+    """The person's path through the offices, oldest first.
+
+    The registering agency sees the whole path; any other agency only the steps it took
+    part in, since which offices a person visits (a counselling NGO, say) is itself
+    personal data that a grant did not cover.
+    """
     steps = [JourneyStep(client.created_at, client.registered_by.name, "registered")]
-    for grant in grants_on(client).order_by("created_at"):
+    grants = grants_on(client).order_by("created_at")
+    if viewer.pk != client.registered_by_id:
+        grants = grants.filter(Q(agency=viewer) | Q(granted_by=viewer))
+    for grant in grants:
         basis = str(grant.legal_basis)
         common = {
             "agency": grant.agency.name,

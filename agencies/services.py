@@ -109,6 +109,7 @@ def handover_decide(*, actor: User, handover_id: uuid.UUID, accept: bool) -> lis
         Grant.objects.select_for_update()
         .select_related("client")
         .filter(handover_id=handover_id, agency=membership.agency, status=Grant.Status.PENDING)
+        .order_by("pk")  # the person the handover was made from comes first
     )
     if not grants:
         raise Grant.DoesNotExist

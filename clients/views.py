@@ -103,7 +103,7 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         "case_note_form": CaseNoteForm() if client.access.can_change("case_notes") else None,
         "sections": SECTIONS,
-        "journey": agency_selectors.journey(client),
+        "journey": agency_selectors.journey(client, viewer=request.membership.agency),
         "grants": [
             grant
             for grant in agency_selectors.grants_on(client)

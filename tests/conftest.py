@@ -6,6 +6,8 @@ that must not see LAF's records until they are handed over.
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 
 from agencies.models import Agency
@@ -43,6 +45,22 @@ def jobcenter_caseworker(jobcenter):
 @pytest.fixture
 def sozialamt_supervisor(sozialamt):
     return UserFactory(username="sozialamt.supervisor", agency=sozialamt, agency__role="supervisor")
+
+
+@pytest.fixture
+def legal_bases(db):
+    """The legal bases and purpose profiles of the data migration.
+
+    A transactional test's flush empties every table, data migrations included, so the
+    migration's own function puts them back (it skips rows that are already there).
+    """
+    from django.apps import apps
+
+    from agencies.models import LegalBasis
+
+    migration = importlib.import_module("agencies.migrations.0003_legal_bases_and_purpose_profiles")
+    migration.create(apps, None)
+    return {basis.code: basis for basis in LegalBasis.objects.all()}
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from clients.models import Client, IdentityDocument
 pytestmark = pytest.mark.django_db
 
 
-def test_seed_demo_creates_agencies_staff_and_clients_once(settings, capsys):
+def test_seed_demo_creates_agencies_staff_and_clients_once(settings, capsys, legal_bases):
     settings.DEBUG = True
     call_command("seed_demo", "--clients", "80", "--password", "demo-pass")
     counts = (Agency.objects.count(), User.objects.count(), Client.objects.count())

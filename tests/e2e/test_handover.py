@@ -9,15 +9,13 @@ the German translations land; assertions are on names, addresses, notes and lega
 
 from __future__ import annotations
 
-import importlib
 import re
 
 import pytest
 import segno
-from django.apps import apps
 from playwright.sync_api import Page, expect
 
-from agencies.models import Agency, LegalBasis
+from agencies.models import Agency
 from tests.factories import AgencyFactory, UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -30,18 +28,6 @@ BIRTH_DATE = "14.03.1988"
 STREET = "Stralauer Allee 3"
 SOZIALAMT_PURPOSE = "Leistungen nach dem AsylbLG"
 JOBCENTER_PURPOSE = "Übergang vom AsylbLG ins SGB II, Antrag auf Bürgergeld"
-
-
-@pytest.fixture
-def legal_bases(db) -> dict[str, LegalBasis]:
-    """The legal bases and purpose profiles of the data migration.
-
-    A transactional test's flush empties every table, data migrations included, so the
-    migration's own function puts them back (it skips rows that are already there).
-    """
-    migration = importlib.import_module("agencies.migrations.0003_legal_bases_and_purpose_profiles")
-    migration.create(apps, None)
-    return {basis.code: basis for basis in LegalBasis.objects.all()}
 
 
 @pytest.fixture
@@ -175,9 +161,8 @@ def test_laf_hands_a_family_to_the_sozialamt_and_the_jobcenter_asks_for_access(
     handover.locator("button[name=decision][value=accept]").click()
     expect(sozialamt_page).to_have_url(DETAIL_URL)
     expect(sozialamt_page.locator("main [role=status]")).to_be_visible()
-    # Lands on one record of the household; which one follows the grants' order (the
-    # child, handed over last, comes first today), so the mother is opened explicitly.
-    assert sozialamt_page.url in (mother_url, child_url)
+    # Lands on the record the handover was made from.
+    assert sozialamt_page.url == mother_url
 
     sozialamt_page.goto(mother_url)
     expect(sozialamt_page.locator("main h1")).to_contain_text(MOTHER)
@@ -286,16 +271,15 @@ def test_laf_hands_a_family_to_the_sozialamt_and_the_jobcenter_asks_for_access(
     assert jobcenter_page.goto(child_url).status == 404
     jobcenter_page.goto(mother_url)
 
+    # Another agency sees the registration and its own steps, not where else the
+    # person went (the Sozialamt handover is not the Jobcenter's business).
     steps = jobcenter_page.locator("#journey li.journey-step")
-    expect(steps).to_have_count(4)  # registered, handed over, accepted, approved
+    expect(steps).to_have_count(2)  # registered, approved for the Jobcenter
     expect(steps.nth(0)).to_contain_text(laf.name)
-    expect(steps.nth(1)).to_contain_text(sozialamt.name)
-    expect(steps.nth(1)).to_contain_text(consent.title)
-    expect(steps.nth(1)).to_contain_text(SOZIALAMT_PURPOSE)
-    expect(steps.nth(2)).to_contain_text(sozialamt.name)
-    expect(steps.nth(3)).to_contain_text(jobcenter.name)
-    expect(steps.nth(3)).to_contain_text(sgb_ii.title)
-    expect(steps.nth(3)).to_contain_text(JOBCENTER_PURPOSE)
+    expect(steps.nth(1)).to_contain_text(jobcenter.name)
+    expect(steps.nth(1)).to_contain_text(sgb_ii.title)
+    expect(steps.nth(1)).to_contain_text(JOBCENTER_PURPOSE)
+    expect(jobcenter_page.locator("#journey")).not_to_contain_text(SOZIALAMT_PURPOSE)
     # Only the granting agency sees (and may revoke) who else holds the record.
     expect(jobcenter_page.locator("#journey form")).to_have_count(0)
     assert_accessible(jobcenter_page, "record at the Jobcenter")
@@ -350,6 +334,9 @@ def test_laf_hands_a_family_to_the_sozialamt_and_the_jobcenter_asks_for_access(
     response = jobcenter_page.goto(mother_url)
     assert response is not None and response.status == 404
     expect(jobcenter_page.locator("body")).not_to_contain_text("Iryna")
+    # Its inbox no longer offers the record it lost.
+    jobcenter_page.goto("/inbox/")
+    expect(jobcenter_page.locator("#made-heading ~ div table a")).to_have_count(0)
     expect(jobcenter_page.locator("body")).not_to_contain_text(STREET)
     sozialamt_page.goto(mother_url)
     expect(sozialamt_page.locator("#contact")).to_contain_text(STREET)
