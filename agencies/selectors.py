@@ -107,6 +107,7 @@ class ExistenceHint:
     family_initial: str
     birth_year: int | None
     token: str
+    client_id: int  # for the audit log only; never rendered
 
 
 def existence_hints(user, clients: QuerySet, *, limit: int = 10) -> list[ExistenceHint]:
@@ -127,6 +128,7 @@ def existence_hints(user, clients: QuerySet, *, limit: int = 10) -> list[Existen
                 family_initial=client.family_name[:1].upper(),
                 birth_year=client.birth_year,
                 token=hint_for(user, client),
+                client_id=client.pk,
             )
         )
     return hints

@@ -59,6 +59,14 @@ def client_search(request: HttpRequest) -> HttpResponse:
         if selectors.search_is_specific(**criteria):
             everywhere = selectors.client_search(request.user, everywhere=True, **criteria)
             hints = agency_selectors.existence_hints(request.user, everywhere)
+            if hints:
+                audit_record(
+                    actor=request.user,
+                    action="search",
+                    object_type="clients.client",
+                    fields=["existence_hint", *used],
+                    object_ids=[hint.client_id for hint in hints],
+                )
     context = {"form": form, "page": page, "hints": hints}
     return render(request, "clients/client_search.html", context)
 

@@ -234,3 +234,10 @@ def test_a_hint_token_cannot_be_used_by_another_agency(
     client.force_login(sozialamt_caseworker)
     assert client.get(reverse("agencies:request-create", args=[token])).status_code == 404
     assert client.get(reverse("agencies:request-create", args=["forged"])).status_code == 404
+
+
+def test_existence_hints_are_audited_by_record_id(client, jobcenter_caseworker, olena):
+    client.force_login(jobcenter_caseworker)
+    client.post(reverse("clients:client-search"), {"reference_code": olena.reference_code})
+    event = AuditEvent.objects.get(action="search", fields__contains=["existence_hint"])
+    assert event.object_ids == [olena.pk]
