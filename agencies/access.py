@@ -125,14 +125,30 @@ def get_client_for(
 
     client = clients_visible_to(request.user).filter(pk=pk).select_related("registered_by").first()
     if client is None:
+        _record_denied(request, pk, section)
         raise Http404
     client.access = access_for(request.user, client)
     allowed = client.access.change if change else client.access.view
     if section is not None and section not in allowed:
+        _record_denied(request, pk, section)
         raise Http404
     sections = [section] if section else sorted(client.access.view)
     audit_record(actor=request.user, action="view", obj=client, fields=sections)
     return client
+
+
+def _record_denied(request: HttpRequest, pk: int, section: str | None) -> None:
+    from audit.models import AuditEvent
+    from audit.services import audit_record
+
+    audit_record(
+        actor=request.user,
+        action=AuditEvent.Action.VIEW,
+        object_type="clients.client",
+        object_id=str(pk),
+        fields=[section] if section else [],
+        outcome=AuditEvent.Outcome.DENIED,
+    )
 
 
 def get_document_for(client: Client, document_pk: int) -> IdentityDocument:

@@ -34,9 +34,7 @@ def demo_share(*, agencies: dict[str, Agency], rng: random.Random) -> dict[str, 
     rng.shuffle(laf_heads)
     # LAF hands households over to the Sozialamt (AsylbLG); most are accepted.
     for index, head in enumerate(laf_heads[:16]):
-        household = (
-            list(head.household.members.order_by("pk")) if head.household_id else [head]
-        )
+        household = list(head.household.members.order_by("pk")) if head.household_id else [head]
         grants = handover_create(
             actor=user("laf", "caseworker"),
             clients=household,

@@ -1,7 +1,9 @@
-"""Who read or changed which record, when, for which agency.
+"""Who read or changed which record, when, for which agency — tamper-evident.
 
 Field *values* stay in the change history (django-simple-history); an event names
-the object and, at most, field or section names, never personal data.
+the object and, at most, field or section names, never personal data. Events are
+append-only (a PostgreSQL trigger rejects UPDATE and DELETE) and hash-chained: each
+event's hash covers its content and the previous event's hash (see audit.chain).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ class AuditEvent(models.Model):
     class Action(models.TextChoices):
         VIEW = "view", _("view")
         SEARCH = "search", _("search")
+        EXPORT = "export", _("export")
         CREATE = "create", _("create")
         UPDATE = "update", _("update")
         DELETE = "delete", _("delete")
@@ -24,12 +27,18 @@ class AuditEvent(models.Model):
         REVOKE = "revoke", _("revoke")
         REQUEST = "request", _("request access")
         APPROVE = "approve", _("approve request")
+        MERGE = "merge", _("merge")
+        LOGIN = "login", _("login")
+        LOGIN_FAILED = "login_failed", _("failed login")
+        LOGOUT = "logout", _("logout")
+        PERMISSION_CHANGE = "permission_change", _("permission change")
+        PURGE = "purge", _("retention purge")
 
     class Outcome(models.TextChoices):
         ALLOWED = "allowed", _("allowed")
         DENIED = "denied", _("denied")
 
-    occurred_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    occurred_at = models.DateTimeField(_("time"), db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -45,23 +54,33 @@ class AuditEvent(models.Model):
         verbose_name=_("agency"),
     )
     role = models.CharField(_("role"), max_length=32, blank=True)
-    action = models.CharField(_("action"), max_length=16, choices=Action.choices)
+    action = models.CharField(_("action"), max_length=24, choices=Action.choices)
     object_type = models.CharField(_("object type"), max_length=64, blank=True)
     object_id = models.CharField(_("object id"), max_length=64, blank=True)
     # For lists and searches: the ids of the records that were shown.
     object_ids = models.JSONField(_("records shown"), default=list, blank=True)
     fields = models.JSONField(_("fields or sections"), default=list, blank=True)
+    # A keyed hash of a searched name, so that the same name searched across agencies
+    # can be flagged without storing what was typed.
+    query_hash = models.CharField(_("search fingerprint"), max_length=16, blank=True)
+    history_id = models.BigIntegerField(_("change history entry"), null=True, blank=True)
     outcome = models.CharField(
         _("outcome"), max_length=16, choices=Outcome.choices, default=Outcome.ALLOWED
     )
     request_id = models.CharField(_("request id"), max_length=64, blank=True)
     client_ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    prev_hash = models.CharField(_("previous hash"), max_length=64, blank=True)
+    hash = models.CharField(_("hash"), max_length=64, unique=True)
 
     class Meta:
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
         ordering = ["-occurred_at", "-pk"]
-        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object_idx")]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"], name="audit_object_idx"),
+            models.Index(fields=["agency", "-occurred_at"], name="audit_agency_time_idx"),
+            models.Index(fields=["actor", "-occurred_at"], name="audit_actor_time_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.action} {self.object_type}:{self.object_id}"

@@ -1,14 +1,29 @@
-"""Writing audit events. Called by agencies.access and by services, never by templates."""
+"""Writing audit events. Called by agencies.access and by services, never by templates.
+
+Within a request the events are buffered and appended to the hash chain at the end of
+the view, inside the request's transaction: if they cannot be written, the response
+fails, and the chain's lock is held only for the last moments before the commit.
+Outside a request (commands, shell) each event is appended at once.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import hashlib
+import hmac
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from agencies.access import membership_for
+from audit.chain import chain_append
 from audit.context import NO_REQUEST, current_request_meta
 from audit.models import AuditEvent
+
+_buffer: ContextVar[list[AuditEvent] | None] = ContextVar("audit_buffer", default=None)
 
 
 def audit_record(
@@ -19,31 +34,64 @@ def audit_record(
     objects: Iterable[models.Model] = (),
     object_ids: Iterable[int] = (),
     object_type: str = "",
+    object_id: str = "",
     fields: Iterable[str] = (),
+    query_hash: str = "",
+    history_id: int | None = None,
     outcome: str = AuditEvent.Outcome.ALLOWED,
 ) -> AuditEvent:
-    """Write one event in the caller's transaction: if it fails, the response fails too.
-
-    `fields` are field or section *names*; values never go into the audit log.
-    """
+    """Record one event. `fields` are field or section *names*; values never go here."""
     user = actor if actor is not None and actor.is_authenticated else None
     membership = membership_for(user) if user else None
     objects = list(objects)
     if obj is not None:
-        object_type = obj._meta.label_lower
+        object_type, object_id = obj._meta.label_lower, str(obj.pk)
     elif objects and not object_type:
         object_type = objects[0]._meta.label_lower
     meta = current_request_meta.get(NO_REQUEST)
-    return AuditEvent.objects.create(
+    event = AuditEvent(
+        occurred_at=timezone.now(),
         actor=user,
         agency=membership.agency if membership else None,
         role=membership.role if membership else "",
         action=action,
         object_type=object_type,
-        object_id=str(obj.pk) if obj is not None else "",
+        object_id=object_id,
         object_ids=[o.pk for o in objects] + list(object_ids),
         fields=list(fields),
+        query_hash=query_hash,
+        history_id=history_id,
         outcome=outcome,
         request_id=meta.request_id,
         client_ip=meta.client_ip,
     )
+    buffer = _buffer.get()
+    if buffer is None:
+        chain_append([event])
+    else:
+        buffer.append(event)
+    return event
+
+
+@contextmanager
+def audit_buffer() -> Iterator[list[AuditEvent]]:
+    """Collect a request's events and append them when the block ends without error."""
+    events: list[AuditEvent] = []
+    token = _buffer.set(events)
+    try:
+        yield events
+    finally:
+        _buffer.reset(token)
+    chain_append(events)
+
+
+def search_fingerprint(name: str) -> str:
+    """A keyed, truncated hash of a folded name: equal names give equal fingerprints,
+    but the audit log does not reveal the name to someone without the key."""
+    from clients.models import fold
+
+    folded = fold(name)
+    if not folded:
+        return ""
+    key = hashlib.sha256(f"audit-search:{settings.SECRET_KEY}".encode()).digest()
+    return hmac.new(key, folded.encode(), hashlib.sha256).hexdigest()[:16]

@@ -6,8 +6,12 @@ so it runs only against a PostgreSQL database whose name contains "bench":
 
     createdb portal_bench
     DATABASE_URL=postgres:///portal_bench manage.py migrate
-    DATABASE_URL=postgres:///portal_bench manage.py benchmark_access [--compare-indexes]
+    DATABASE_URL=postgres:///portal_bench manage.py benchmark_access [--candidates]
     DATABASE_URL=postgres:///portal_bench manage.py benchmark_access --teardown
+
+With --candidates it measures again with candidate indexes (created or dropped with SQL
+in this database and undone afterwards, never by migration) and with a candidate access
+filter installed in this process only; app files are not changed.
 
 The synthetic data is built with set-based SQL (COPY and INSERT ... SELECT), shaped like
 what the portal writes itself: agencies with their groups, clients with folded search
@@ -24,6 +28,7 @@ import math
 import random
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,7 +37,7 @@ from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.paginator import Paginator
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.test import Client as HttpClient
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
@@ -40,6 +45,7 @@ from django.utils import timezone
 from stdnum import luhn
 
 from agencies import access
+from agencies import selectors as agency_selectors
 from agencies.models import AccessRequest, Agency, Grant, LegalBasis, Membership, User
 from agencies.services import agency_create, membership_set
 from audit.models import AuditEvent
@@ -48,11 +54,12 @@ from clients.choices import Accommodation, District, ResidenceStatus
 from clients.dates import PartialDate
 from clients.models import Client, ClientGroupObjectPermission, IdentityDocument, fold
 from clients.reference import ALPHABET, LENGTH
-from clients.sections import WHOLE_RECORD_PERM
+from clients.sections import IDENTITY, SECTIONS, WHOLE_RECORD_PERM
 
 BENCH_MARKER = "bench"
 PREFIX = "bench-"  # agency slugs and user names of the synthetic data
 PAGE_SIZE = 25  # as clients.views
+CAPPED_COUNT = 1000  # a paginator that says "more than 1,000" instead of counting all
 HOST = "127.0.0.1"
 # Not counted as queries (Django logs them too): BEGIN/COMMIT of ATOMIC_REQUESTS.
 TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE SAVEPOINT")
@@ -278,6 +285,46 @@ class Measurement:
         return max(self.times_ms)
 
 
+@dataclass(frozen=True)
+class Variant:
+    """A schema or query shape to try: DDL applied and undone around the measurements,
+    and optionally a candidate installed in-process only (no app file changes)."""
+
+    label: str
+    apply: tuple[str, ...] = ()
+    undo: tuple[str, ...] = ()
+    patch: Callable[[], Any] | None = None
+
+
+@contextmanager
+def _access_by_permission_id():
+    """Candidate for agencies.access.clients_visible_to: the same rows, filtered on the
+    permission ids instead of a join to auth_permission on the codename. The join hides
+    the permission_id statistics from the planner (it then expects 1/100 of the rows)."""
+    ids = dict(
+        Permission.objects.filter(
+            content_type__app_label="clients", content_type__model="client"
+        ).values_list("codename", "pk")
+    )
+    original = access.clients_visible_to
+
+    def clients_visible_to(user, *, section: str = IDENTITY):
+        agency = access.agency_for(user)
+        if agency is None:
+            return Client.objects.none()
+        wanted = [ids[WHOLE_RECORD_PERM], ids[SECTIONS[section].view_perm]]
+        rows = access._effective_rows(agency).filter(
+            content_object=OuterRef("pk"), permission_id__in=wanted
+        )
+        return Client.objects.filter(Exists(rows))
+
+    access.clients_visible_to = clients_visible_to
+    try:
+        yield
+    finally:
+        access.clients_visible_to = original
+
+
 @dataclass
 class Dataset:
     agencies: list[Agency]
@@ -311,9 +358,10 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=2026)
         parser.add_argument("--rebuild", action="store_true", help="drop and build the data")
         parser.add_argument(
-            "--compare-indexes",
+            "--candidates",
             action="store_true",
-            help="also measure with candidate indexes added or removed (rolled back after)",
+            help="also measure candidate indexes (undone afterwards) and a candidate access "
+            "filter (installed in this process only)",
         )
         parser.add_argument("--teardown", action="store_true", help="drop the synthetic data")
 
@@ -330,25 +378,26 @@ class Command(BaseCommand):
         dataset = self._dataset(options)
         self._print_setup(dataset)
 
-        variants: list[tuple[str, list[str], list[str]]] = [("as migrated", [], [])]
-        if options["compare_indexes"]:
-            variants += self._index_variants()
+        variants = [Variant("as migrated")]
+        if options["candidates"]:
+            variants += self._candidate_variants()
         results: dict[str, list[Measurement]] = {}
-        for label, apply, undo in variants:
+        for variant in variants:
             # Outside a transaction, so that pages pay for their COMMIT as in production;
             # a tried schema change is undone right after its measurements.
-            self.stdout.write(self.style.MIGRATE_HEADING(f"\n== Schema: {label} =="))
+            self.stdout.write(self.style.MIGRATE_HEADING(f"\n== Variant: {variant.label} =="))
             try:
-                self._execute(apply)
-                results[label] = self._suite(dataset, options["repeat"])
-                self._print_table(results[label])
-                self._print_plans(results[label])
+                self._execute(variant.apply)
+                with variant.patch() if variant.patch else nullcontext():
+                    results[variant.label] = self._suite(dataset, options["repeat"])
+                    self._print_table(results[variant.label])
+                    self._print_plans(results[variant.label])
             finally:
-                self._execute(undo)
+                self._execute(variant.undo)
         if len(results) > 1:
             self._print_comparison(results)
 
-    def _execute(self, statements: list[str]) -> None:
+    def _execute(self, statements: tuple[str, ...]) -> None:
         with connection.cursor() as cursor:
             cursor.execute("SET maintenance_work_mem = '1GB'")
             for statement in statements:
@@ -473,40 +522,14 @@ class Command(BaseCommand):
         return indexes
 
     def _copy_clients(self, cursor, rng: random.Random, agencies, options) -> None:
-        columns = [
-            "family_name",
-            "given_names",
-            "birth_name",
-            "former_names",
-            "family_name_original",
-            "given_names_original",
-            "sex",
-            "birth_year",
-            "birth_month",
-            "birth_day",
-            "place_of_birth",
-            "country_of_birth",
-            "nationalities",
-            "azr_number",
-            "languages",
-            "interpreter_needed",
-            "phone",
-            "email",
-            "street",
-            "postcode",
-            "district",
-            "accommodation",
-            "arrival_date",
-            "residence_status",
-            "special_protection_needs",
-            "sensitive_notes",
-            "household_role",
-            "reference_code",
-            "created_at",
-            "updated_at",
-            "search_name",
-            "registered_by_id",
-        ]
+        columns = (
+            "family_name given_names birth_name former_names family_name_original "
+            "given_names_original sex birth_year birth_month birth_day place_of_birth "
+            "country_of_birth nationalities azr_number languages interpreter_needed phone "
+            "email street postcode district accommodation arrival_date residence_status "
+            "special_protection_needs sensitive_notes household_role reference_code "
+            "created_at updated_at search_name registered_by_id"
+        ).split()
         sql = f"COPY {Client._meta.db_table} ({', '.join(columns)}) FROM STDIN"
         with cursor.cursor.copy(sql) as copy:
             for row in self._client_rows(rng, agencies, options):
@@ -896,6 +919,64 @@ class Command(BaseCommand):
         if picks["expired"] is not None:
             run(one, "visible.filter(pk) (expired grant)", record(picks["expired"]))
 
+        def list_capped() -> str:
+            clients = access.clients_visible_to(user).order_by("family_name", "given_names", "pk")
+            count = clients.values("pk")[: CAPPED_COUNT + 1].count()
+            rows = list(clients[:PAGE_SIZE])
+            shown = f"{CAPPED_COUNT:,}+" if count > CAPPED_COUNT else f"{count:,}"
+            return f"{shown} visible, {len(rows)} shown"
+
+        def search_by_search_name(name: str) -> Callable[[], str]:
+            def fn() -> str:
+                clients = selectors.client_search(user, name=name).order_by("search_name", "pk")
+                page = Paginator(clients, PAGE_SIZE).get_page(1)
+                rows = list(page.object_list)
+                return f"{page.paginator.count:,} found, {len(rows)} shown"
+
+            return fn
+
+        def hints(criteria: dict[str, Any], *, not_exists: bool) -> Callable[[], str]:
+            def fn() -> str:
+                everywhere = selectors.client_search(user, everywhere=True, **criteria)
+                if not not_exists:
+                    return f"{len(agency_selectors.existence_hints(user, everywhere))} hints"
+                agency = access.agency_for(user)
+                rows = access._effective_rows(agency).filter(
+                    content_object=OuterRef("pk"),
+                    permission__codename__in=[WHOLE_RECORD_PERM, SECTIONS[IDENTITY].view_perm],
+                )
+                hidden = everywhere.filter(~Exists(rows)).select_related("registered_by")
+                return f"{len(list(hidden.order_by('pk')[:10]))} hints"
+
+            return fn
+
+        candidates = "candidates (query shapes, not in app code)"
+        run(candidates, f"list page 1, count capped at {CAPPED_COUNT:,}", list_capped)
+        run(
+            candidates,
+            f"name, common, ORDER BY search_name: {picks['common']}",
+            search_by_search_name(picks["common"]),
+        )
+        by_year = {"name": picks["common"], "birth_date": year}
+        run(
+            candidates,
+            "hints query now (NOT IN visible): name+year",
+            hints(by_year, not_exists=False),
+        )
+        run(candidates, "hints query with NOT EXISTS: name+year", hints(by_year, not_exists=True))
+        if picks["document"] is not None:
+            by_document = {"document_number": picks["document"].number}
+            run(
+                candidates,
+                "hints query now (NOT IN visible): document",
+                hints(by_document, not_exists=False),
+            )
+            run(
+                candidates,
+                "hints query with NOT EXISTS: document",
+                hints(by_document, not_exists=True),
+            )
+
         with override_settings(
             SECURE_SSL_REDIRECT=False,
             SESSION_COOKIE_SECURE=False,
@@ -1085,18 +1166,19 @@ class Command(BaseCommand):
     def _print_comparison(self, results: dict[str, list[Measurement]]) -> None:
         w = self.stdout.write
         labels = list(results)
-        w(self.style.MIGRATE_HEADING("\n== p50 ms by schema =="))
-        w(f"{'case':<52}" + "".join(f" {label[:24]:>24}" for label in labels))
-        base = results[labels[0]]
-        for i, m in enumerate(base):
+        w(self.style.MIGRATE_HEADING("\n== By variant: p50 / p95 ms =="))
+        keys = "ABCDEFGH"
+        for key, label in zip(keys, labels, strict=False):
+            w(f"  {key}: {label}")
+        w(f"{'case':<52}" + "".join(f" {key:>15}" for key in keys[: len(labels)]))
+        for i, m in enumerate(results[labels[0]]):
             cells = []
             for label in labels:
                 other = results[label][i] if i < len(results[label]) else None
-                cells.append(f"{other.p50:.1f} / {other.p95:.1f}" if other else "-")
-            w(f"  {m.label[:50]:<50}" + "".join(f" {cell:>24}" for cell in cells))
-        w("(cells: p50 / p95 ms)")
+                cells.append(f"{other.p50:.0f} / {other.p95:.0f}" if other else "-")
+            w(f"  {m.label[:50]:<50}" + "".join(f" {cell:>15}" for cell in cells))
 
-    def _index_variants(self) -> list[tuple[str, list[str], list[str]]]:
+    def _candidate_variants(self) -> list[Variant]:
         table = Client._meta.db_table
         perms = ClientGroupObjectPermission._meta.db_table
         with connection.cursor() as cursor:
@@ -1107,30 +1189,36 @@ class Command(BaseCommand):
             )
             trigram = cursor.fetchall()
         if trigram:
-            name_variant = (
-                "without trigram index",
-                [f"DROP INDEX {name}" for name, _ddl in trigram],
-                [ddl for _name, ddl in trigram],
+            name_variant = Variant(
+                "no trigram index",
+                tuple(f"DROP INDEX {name}" for name, _ddl in trigram),
+                tuple(ddl for _name, ddl in trigram),
             )
         else:
-            name_variant = (
+            name_variant = Variant(
                 "with trigram index",
-                [
+                (
                     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
                     f"CREATE INDEX bench_search_name_trgm ON {table} "
                     "USING gin (search_name gin_trgm_ops)",
-                ],
-                ["DROP INDEX bench_search_name_trgm"],
+                ),
+                ("DROP INDEX bench_search_name_trgm",),
             )
         covering = (
-            "+ perm index INCLUDE expires_on",
-            [
-                f"CREATE INDEX bench_perm_covering ON {perms} "
-                "(group_id, permission_id, content_object_id) INCLUDE (expires_on)"
-            ],
-            ["DROP INDEX bench_perm_covering"],
+            f"CREATE INDEX bench_perm_covering ON {perms} "
+            "(group_id, permission_id, content_object_id) INCLUDE (expires_on)",
         )
-        return [name_variant, covering]
+        return [
+            name_variant,
+            Variant("+ perm INCLUDE index", covering, ("DROP INDEX bench_perm_covering",)),
+            Variant("permission_id filter", patch=_access_by_permission_id),
+            Variant(
+                "permission_id + INCLUDE",
+                covering,
+                ("DROP INDEX bench_perm_covering",),
+                patch=_access_by_permission_id,
+            ),
+        ]
 
 
 def _plan_lines(node: dict, depth: int = 0) -> Iterator[str]:
