@@ -22,7 +22,7 @@ from agencies import services as agency_services
 from agencies.decorators import agency_member_required
 from agencies.forms import HandoverForm
 from agencies.models import Agency, Grant
-from audit.services import audit_record
+from audit.services import audit_record, search_fingerprint
 from clients import selectors, services
 from clients.forms import (
     CaseNoteForm,
@@ -55,6 +55,7 @@ def client_search(request: HttpRequest) -> HttpResponse:
             objects=page.object_list,
             object_type="clients.client",
             fields=used,
+            query_hash=search_fingerprint(criteria.get("name", "")),
         )
         if selectors.search_is_specific(**criteria):
             everywhere = selectors.client_search(request.user, everywhere=True, **criteria)
