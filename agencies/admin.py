@@ -14,7 +14,7 @@ from agencies.models import (
     section_labels,
 )
 from agencies.services import membership_sync_groups
-from audit.admin import AuditedAdminMixin
+from audit.admin import AuditedAdminMixin, PermissionChangeAuditMixin
 from clients.sections import SECTIONS
 
 
@@ -26,7 +26,7 @@ class MembershipInline(admin.StackedInline):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(PermissionChangeAuditMixin, BaseUserAdmin):
     inlines = [MembershipInline]
     list_display = ["username", "first_name", "last_name", "agency", "role", "is_active"]
     list_filter = ["membership__agency", "membership__role", "is_active", "is_staff"]
@@ -53,7 +53,7 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(Agency)
-class AgencyAdmin(admin.ModelAdmin):
+class AgencyAdmin(PermissionChangeAuditMixin, admin.ModelAdmin):
     list_display = ["name", "slug", "kind", "is_active"]
     list_filter = ["kind", "is_active"]
     search_fields = ["name", "slug"]
@@ -68,7 +68,7 @@ class AgencyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(PermissionChangeAuditMixin, admin.ModelAdmin):
     list_display = ["user", "agency", "role", "created_at"]
     list_filter = ["agency", "role"]
     list_select_related = ["user", "agency"]
@@ -100,7 +100,7 @@ class PurposeProfileForm(forms.ModelForm):
 
 
 @admin.register(PurposeProfile)
-class PurposeProfileAdmin(admin.ModelAdmin):
+class PurposeProfileAdmin(PermissionChangeAuditMixin, admin.ModelAdmin):
     form = PurposeProfileForm
     list_display = ["kind", "section_labels", "purpose"]
 

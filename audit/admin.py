@@ -50,6 +50,40 @@ class AuditedAdminMixin:
         return response
 
 
+class PermissionChangeAuditMixin:
+    """Changes to agencies, staff and memberships in the admin are permission changes;
+    the event names the changed fields, not their values."""
+
+    def _record(self, request, obj, fields):
+        audit_record(
+            actor=request.user,
+            action=AuditEvent.Action.PERMISSION_CHANGE,
+            obj=obj,
+            fields=fields,
+        )
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        self._record(request, obj, form.changed_data if change else ["added"])
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        for inline_form in formset.forms:
+            if inline_form.has_changed() and inline_form.instance.pk:
+                self._record(request, inline_form.instance, inline_form.changed_data)
+        for deleted in formset.deleted_objects:
+            self._record(request, deleted, ["deleted"])
+
+    def delete_model(self, request, obj):
+        self._record(request, obj, ["deleted"])
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self._record(request, obj, ["deleted"])
+        super().delete_queryset(request, queryset)
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
     """Read-only: the audit log is append-only."""

@@ -32,7 +32,13 @@ def client_register(
         client.birth_date = birth_date
     _save_tracked(client, actor=actor)
     access.access_rebuild(client=client, agency=agency)
-    audit_record(actor=actor, action="create", obj=client, fields=_names(fields, birth_date))
+    audit_record(
+        actor=actor,
+        action="create",
+        obj=client,
+        fields=_names(fields, birth_date),
+        history_id=_latest_history(client),
+    )
     if document:
         document_add(client=client, actor=actor, fields=document)
     return client
@@ -58,7 +64,9 @@ def client_update(*, client: Client, actor, fields: dict[str, Any]) -> Client:
     for name in changed:
         setattr(client, name, fields[name])
     _save_tracked(client, actor=actor, update_fields=[*changed, "search_name", "updated_at"])
-    audit_record(actor=actor, action="update", obj=client, fields=changed)
+    audit_record(
+        actor=actor, action="update", obj=client, fields=changed, history_id=_latest_history(client)
+    )
     return client
 
 
@@ -104,7 +112,13 @@ def document_update(
     for name in changed:
         setattr(document, name, fields[name])
     _save_tracked(document, actor=actor, update_fields=changed)
-    audit_record(actor=actor, action="update", obj=document, fields=changed)
+    audit_record(
+        actor=actor,
+        action="update",
+        obj=document,
+        fields=changed,
+        history_id=_latest_history(document),
+    )
     return document
 
 
@@ -115,6 +129,11 @@ def _save_tracked(obj: Client | IdentityDocument, *, actor, update_fields=None) 
     obj.full_clean()
     obj._history_user = actor
     obj.save(update_fields=update_fields)
+
+
+def _latest_history(obj: Client | IdentityDocument) -> int | None:
+    """The change-history entry that holds the values this update wrote."""
+    return obj.history.order_by("-history_id").values_list("history_id", flat=True).first()
 
 
 def _names(fields: dict[str, Any], birth_date) -> list[str]:

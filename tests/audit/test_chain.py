@@ -156,3 +156,39 @@ def test_a_search_name_is_stored_only_as_a_fingerprint(laf_client, olena):
     laf_client.post(reverse("clients:client-search"), {"name": "Shevchenko"})
     event = AuditEvent.objects.get(action="search")
     assert event.query_hash and "hevchenko" not in str(event.__dict__).lower()
+
+
+def test_logins_failed_logins_and_logouts_are_recorded(client, laf_caseworker):
+    laf_caseworker.set_password("correct horse")
+    laf_caseworker.save()
+    client.post(reverse("login"), {"username": "laf.caseworker", "password": "wrong"})
+    client.post(reverse("login"), {"username": "laf.caseworker", "password": "correct horse"})
+    client.post(reverse("logout"))
+    actions = list(AuditEvent.objects.order_by("pk").values_list("action", "outcome"))
+    assert actions == [("login_failed", "denied"), ("login", "allowed"), ("logout", "allowed")]
+    assert "wrong" not in str(AuditEvent.objects.values_list().all())
+
+
+def test_an_update_links_to_the_change_history_entry(laf_client, olena):
+    laf_client.post(
+        reverse("clients:client-edit", args=[olena.pk, "contact"]),
+        {"street": "Allee der Kosmonauten 32", "postcode": "12681"},
+    )
+    event = AuditEvent.objects.get(action="update")
+    entry = olena.history.get(history_id=event.history_id)
+    assert entry.street == "Allee der Kosmonauten 32"
+    assert set(event.fields) == {"street", "postcode", "district"}  # district was emptied
+
+
+def test_membership_changes_in_admin_are_permission_changes(client, laf_caseworker, sozialamt):
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    membership = laf_caseworker.membership
+    client.post(
+        reverse("admin:agencies_membership_change", args=[membership.pk]),
+        {"user": laf_caseworker.pk, "agency": sozialamt.pk, "role": "supervisor"},
+    )
+    event = AuditEvent.objects.get(action="permission_change")
+    assert event.object_type == "agencies.membership"
+    assert set(event.fields) == {"agency", "role"}
