@@ -188,3 +188,14 @@ LOGGING = {
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = False
 # Old versions are evidence; admins correct data through the portal, never by revert.
 SIMPLE_HISTORY_REVERT_DISABLED = True
+
+# Anomaly rules on the supervisors' audit page (audit.selectors.anomalies).
+AUDIT_ANOMALY = {
+    "window_days": env.int("AUDIT_ANOMALY_WINDOW_DAYS", default=7),
+    "baseline_days": 30,
+    "volume_min": env.int("AUDIT_ANOMALY_VOLUME_MIN", default=100),  # reads a day
+    "volume_factor": 3.0,  # times the user's usual daily reads
+    "working_hours": (6, 20),  # local time; weekends count as off hours
+    "denied_min": 5,
+    "same_name_agencies": 3,
+}

@@ -12,5 +12,6 @@ urlpatterns = [
     path("language/", agency_views.language_set, name="language-set"),
     path("clients/", include("clients.urls")),
     path("inbox/", include("agencies.urls")),
+    path("audit/", include("audit.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,152 @@
+"""Reads of the audit log for supervisors: filtered pages, who saw a record, anomalies."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate
+from django.utils import timezone
+
+from agencies import access
+from audit.models import AuditEvent
+
+PAGE_SIZE = 50
+
+
+def events_visible_to(user) -> QuerySet[AuditEvent]:
+    """Supervisors see their own agency's staff; central admins (superusers) see all."""
+    events = AuditEvent.objects.select_related("actor", "agency")
+    if user.is_superuser:
+        return events
+    membership = access.membership_for(user)
+    if membership is None or membership.role not in access.SUPERVISING_ROLES:
+        return AuditEvent.objects.none()
+    return events.filter(agency=membership.agency)
+
+
+def events_filtered(events: QuerySet[AuditEvent], criteria: dict) -> QuerySet[AuditEvent]:
+    if criteria.get("actor"):
+        events = events.filter(actor__username=criteria["actor"])
+    if criteria.get("client"):
+        events = events.filter(_about_client(criteria["client"]))
+    if criteria.get("action"):
+        events = events.filter(action=criteria["action"])
+    if criteria.get("outcome"):
+        events = events.filter(outcome=criteria["outcome"])
+    if criteria.get("since"):
+        events = events.filter(occurred_at__date__gte=criteria["since"])
+    if criteria.get("until"):
+        events = events.filter(occurred_at__date__lte=criteria["until"])
+    return events
+
+
+def events_page(
+    events: QuerySet[AuditEvent], *, oldest_first: bool, after: int | None
+) -> tuple[list[AuditEvent], int | None]:
+    """One page by keyset (no COUNT over millions of rows); returns the next cursor."""
+    if oldest_first:
+        events = events.order_by("pk")
+        if after:
+            events = events.filter(pk__gt=after)
+    else:
+        events = events.order_by("-pk")
+        if after:
+            events = events.filter(pk__lt=after)
+    rows = list(events[: PAGE_SIZE + 1])
+    cursor = rows[PAGE_SIZE - 1].pk if len(rows) > PAGE_SIZE else None
+    return rows[:PAGE_SIZE], cursor
+
+
+def record_accesses(client_id: int, *, days: int = 30) -> QuerySet[AuditEvent]:
+    """Every agency's reads and changes of one record (GDPR Art. 15), newest first."""
+    since = timezone.now() - dt.timedelta(days=days)
+    return (
+        AuditEvent.objects.filter(_about_client(client_id), occurred_at__gte=since)
+        .select_related("actor", "agency")
+        .order_by("-pk")
+    )
+
+
+def _about_client(client_id: int) -> Q:
+    condition = Q(object_type="clients.client", object_id=str(client_id))
+    if connection.vendor == "postgresql":
+        # Lists and searches that showed the record (GIN index on object_ids).
+        condition |= Q(object_type="clients.client", object_ids__contains=[int(client_id)])
+    return condition
+
+
+@dataclass(frozen=True)
+class Anomaly:
+    rule: str
+    who: str
+    detail: str
+
+
+def anomalies(events: QuerySet[AuditEvent], *, now: dt.datetime | None = None) -> list[Anomaly]:
+    """Simple, configurable rules a supervisor would want flagged (settings.AUDIT_ANOMALY)."""
+    rules = settings.AUDIT_ANOMALY
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    window = events.filter(occurred_at__gte=now - dt.timedelta(days=rules["window_days"]))
+    found: list[Anomaly] = []
+
+    reads = events.filter(action__in=["view", "search", "export"], actor__isnull=False)
+    baseline_days = rules["baseline_days"]
+    history = reads.filter(
+        occurred_at__date__gte=today - dt.timedelta(days=baseline_days),
+        occurred_at__date__lt=today,
+    )
+    usual = dict(history.values_list("actor__username").annotate(n=Count("pk")))
+    for username, count in (
+        reads.filter(occurred_at__date=today).values_list("actor__username").annotate(n=Count("pk"))
+    ):
+        average = usual.get(username, 0) / baseline_days
+        if count >= rules["volume_min"] and count > rules["volume_factor"] * average:
+            found.append(Anomaly("volume", username, f"{count} / {average:.0f}"))
+
+    start, end = rules["working_hours"]
+    off_hours = (
+        window.filter(actor__isnull=False)
+        .annotate(hour=ExtractHour("occurred_at"), weekday=ExtractIsoWeekDay("occurred_at"))
+        .filter(Q(hour__lt=start) | Q(hour__gte=end) | Q(weekday__gte=6))
+    )
+    for username, count in off_hours.values_list("actor__username").annotate(n=Count("pk")):
+        found.append(Anomaly("off_hours", username, str(count)))
+
+    denied = window.filter(outcome=AuditEvent.Outcome.DENIED, actor__isnull=False)
+    for username, count in denied.values_list("actor__username").annotate(n=Count("pk")):
+        if count >= rules["denied_min"]:
+            found.append(Anomaly("denied", username, str(count)))
+
+    # The same searched name (by fingerprint) across several agencies: a known person
+    # being looked up out of curiosity. Counted over all agencies, shown per fingerprint.
+    searched = (
+        AuditEvent.objects.filter(
+            action="search", occurred_at__gte=now - dt.timedelta(days=rules["window_days"])
+        )
+        .exclude(query_hash="")
+        .values("query_hash")
+        .annotate(agencies=Count("agency", distinct=True))
+        .filter(agencies__gte=rules["same_name_agencies"])
+    )
+    own = set(window.filter(action="search").values_list("query_hash", flat=True))
+    for row in searched:
+        if row["query_hash"] in own:
+            found.append(Anomaly("same_name", row["query_hash"], str(row["agencies"])))
+    return found
+
+
+def daily_counts(events: QuerySet[AuditEvent], days: int = 14) -> list[tuple[dt.date, int]]:
+    since = timezone.now() - dt.timedelta(days=days)
+    rows = (
+        events.filter(occurred_at__gte=since)
+        .annotate(day=TruncDate("occurred_at"))
+        .values_list("day")
+        .annotate(n=Count("pk"))
+        .order_by("day")
+    )
+    return list(rows)
