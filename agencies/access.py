@@ -125,38 +125,40 @@ def get_client_for(
 
     client = clients_visible_to(request.user).filter(pk=pk).select_related("registered_by").first()
     if client is None:
-        _record_denied(request, pk, section)
+        record_denied(request, "clients.client", pk, section)
         raise Http404
     client.access = access_for(request.user, client)
     allowed = client.access.change if change else client.access.view
     if section is not None and section not in allowed:
-        _record_denied(request, pk, section)
+        record_denied(request, "clients.client", pk, section)
         raise Http404
     sections = [section] if section else sorted(client.access.view)
     audit_record(actor=request.user, action="view", obj=client, fields=sections)
     return client
 
 
-def _record_denied(request: HttpRequest, pk: int, section: str | None) -> None:
+def record_denied(
+    request: HttpRequest, object_type: str, object_id, section: str | None = None
+) -> None:
+    """Write down a refused attempt; the caller then answers 404."""
     from audit.models import AuditEvent
     from audit.services import audit_record
 
     audit_record(
         actor=request.user,
         action=AuditEvent.Action.VIEW,
-        object_type="clients.client",
-        object_id=str(pk),
+        object_type=object_type,
+        object_id=str(object_id),
         fields=[section] if section else [],
         outcome=AuditEvent.Outcome.DENIED,
     )
 
 
-def get_document_for(client: Client, document_pk: int) -> IdentityDocument:
+def get_document_for(request: HttpRequest, client: Client, document_pk: int) -> IdentityDocument:
     """A document of a client the caller already got through get_client_for."""
-    if not client.access.can_view("documents"):
-        raise Http404
     document = client.documents.filter(pk=document_pk).first()
-    if document is None:
+    if document is None or not client.access.can_view("documents"):
+        record_denied(request, "clients.identitydocument", document_pk, "documents")
         raise Http404
     return document
 

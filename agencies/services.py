@@ -94,7 +94,12 @@ def handover_create(
         )
         _validate_grant(grant)
         grant.save()
-        audit_record(actor=actor, action="share", obj=client, fields=grant.sections)
+        audit_record(
+            actor=actor,
+            action="share",
+            obj=client,
+            fields=[f"to:{agency.slug}", *grant.sections],
+        )
         grants.append(grant)
     return grants
 

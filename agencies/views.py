@@ -71,6 +71,7 @@ def handover_decide(request: HttpRequest, handover_id: uuid.UUID) -> HttpRespons
             actor=request.user, handover_id=handover_id, accept=accept
         )
     except Grant.DoesNotExist:
+        access.record_denied(request, "agencies.grant", f"handover:{handover_id}")
         raise Http404 from None
     if accept:
         messages.success(
@@ -92,6 +93,7 @@ def request_create(request: HttpRequest, token: str) -> HttpResponse:
     """Ask for access to a record found in a search (the token names it, signed)."""
     client = selectors.client_from_hint(request.user, token)
     if client is None:
+        access.record_denied(request, "agencies.accessrequest", "hint")
         raise Http404
     form = AccessRequestForm(
         request.POST or None,
@@ -140,6 +142,7 @@ def request_decide(request: HttpRequest, pk: int) -> HttpResponse:
     if access_request is None or not access.can_decide_request(
         request.user, access_request.holding_agency_id
     ):
+        access.record_denied(request, "agencies.accessrequest", pk)
         raise Http404
     client = access.get_client_for(request, access_request.client_id, section="identity")
     form = RequestDecisionForm(request.POST or None, requested_sections=access_request.sections)

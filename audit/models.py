@@ -85,3 +85,9 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.object_type}:{self.object_id}"
+
+    @property
+    def role_label(self) -> str:
+        from agencies.models import Membership
+
+        return Membership.Role(self.role).label if self.role in Membership.Role.values else ""

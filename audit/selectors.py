@@ -72,7 +72,17 @@ def record_accesses(client_id: int, *, days: int = 30) -> QuerySet[AuditEvent]:
 
 
 def _about_client(client_id: int) -> Q:
+    """Events about the record itself, its documents, notes, grants and requests."""
+    from agencies.models import AccessRequest, Grant
+    from clients.models import CaseNote, IdentityDocument
+
     condition = Q(object_type="clients.client", object_id=str(client_id))
+    for model in (IdentityDocument, CaseNote, Grant, AccessRequest):
+        ids = [
+            str(pk) for pk in model.objects.filter(client_id=client_id).values_list("pk", flat=True)
+        ]
+        if ids:
+            condition |= Q(object_type=model._meta.label_lower, object_id__in=ids)
     if connection.vendor == "postgresql":
         # Lists and searches that showed the record (GIN index on object_ids).
         condition |= Q(object_type="clients.client", object_ids__contains=[int(client_id)])

@@ -103,7 +103,7 @@ def _csv_response(client, events: list[AuditEvent]) -> HttpResponse:
             timezone.localtime(event.occurred_at).strftime("%Y-%m-%d %H:%M:%S"),
             event.agency.name if event.agency else "",
             event.actor.get_username() if event.actor else "",
-            event.role,
+            event.role_label,
             event.get_action_display(),
             ", ".join(event.fields),
             event.get_outcome_display(),

@@ -197,7 +197,7 @@ def document_create(request: HttpRequest, pk: int) -> HttpResponse:
 @agency_member_required
 def document_edit(request: HttpRequest, pk: int, document_pk: int) -> HttpResponse:
     client = access.get_client_for(request, pk, section="documents", change=True)
-    document = access.get_document_for(client, document_pk)
+    document = access.get_document_for(request, client, document_pk)
     form = DocumentForm(request.POST or None, instance=document)
     if request.method == "POST" and form.is_valid():
         try:
@@ -238,6 +238,8 @@ def client_handover(request: HttpRequest, pk: int) -> HttpResponse:
     if not access.can_hand_over(request.user, client):
         raise PermissionDenied
     members = list(selectors.household_members(request.user, client))
+    if members:
+        audit_record(actor=request.user, action="view", objects=members, fields=["household"])
     own = request.membership.agency
     receiving = _receiving_agency(request, own)
     form = HandoverForm(
@@ -287,6 +289,7 @@ def handover_sheet(request: HttpRequest, pk: int) -> HttpResponse:
 def grant_revoke(request: HttpRequest, grant_pk: int) -> HttpResponse:
     grant = Grant.objects.select_related("client", "agency").filter(pk=grant_pk).first()
     if grant is None or not access.can_revoke(request.user, grant):
+        access.record_denied(request, "agencies.grant", grant_pk)
         raise Http404
     try:
         agency_services.grant_revoke(actor=request.user, grant=grant)
