@@ -33,7 +33,7 @@ from clients.forms import (
     OptionalDocumentForm,
 )
 from clients.models import IdentityDocument
-from clients.sections import FORM_SECTIONS, HOUSEHOLD_SHARED_FIELDS, SECTIONS
+from clients.sections import FORM_SECTIONS, HOUSEHOLD_SHARED_FIELDS, SECTIONS, section_of_field
 
 PAGE_SIZE = 25
 
@@ -152,7 +152,12 @@ def client_history(request: HttpRequest, pk: int) -> HttpResponse:
 @agency_member_required
 def household_member_add(request: HttpRequest, pk: int) -> HttpResponse:
     anchor = access.get_client_for(request, pk, section="household", change=True)
-    shared = {name: getattr(anchor, name) for name in HOUSEHOLD_SHARED_FIELDS}
+    # Take over only what this agency may see of the anchor's record.
+    shared = {
+        name: getattr(anchor, name)
+        for name in HOUSEHOLD_SHARED_FIELDS
+        if section_of_field(name) in anchor.access.view
+    }
     form = HouseholdMemberForm(request.POST or None, initial=shared)
     if request.method == "POST" and form.is_valid():
         fields = dict(form.cleaned_data)
@@ -237,7 +242,9 @@ def client_handover(request: HttpRequest, pk: int) -> HttpResponse:
     client = access.get_client_for(request, pk)
     if not access.can_hand_over(request.user, client):
         raise PermissionDenied
-    members = list(selectors.household_members(request.user, client))
+    members = []
+    if client.access.can_view("household"):
+        members = list(selectors.household_members(request.user, client))
     if members:
         audit_record(actor=request.user, action="view", objects=members, fields=["household"])
     own = request.membership.agency
