@@ -120,6 +120,10 @@ class ClientForm(forms.ModelForm):
             del self.fields[name]
         if self.instance.pk and "birth_date" in self.fields:
             self.initial.setdefault("birth_date", self.instance.birth_date)
+        if self.instance.pk:
+            self.fields["seen_version"] = forms.CharField(
+                widget=forms.HiddenInput, initial=self.instance.version, required=False
+            )
         first = self.fields[wanted[0]]
         if not isinstance(first.widget, forms.CheckboxSelectMultiple):
             first.widget.attrs["autofocus"] = True
@@ -132,6 +136,8 @@ class ClientForm(forms.ModelForm):
             )
         else:
             self.helper.layout = Layout(*_rows(sections[0]))
+        if "seen_version" in self.fields:
+            self.helper.layout.append("seen_version")
 
     def clean(self):
         cleaned = super().clean()

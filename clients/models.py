@@ -207,6 +207,11 @@ class Client(models.Model):
         self.birth_year, self.birth_month, self.birth_day = value.year, value.month, value.day
 
     @property
+    def version(self) -> str:
+        """Changes whenever the record is saved; forms carry it to spot concurrent edits."""
+        return self.updated_at.isoformat() if self.updated_at else ""
+
+    @property
     def reference_code_display(self) -> str:
         return reference_code_display(self.reference_code)
 

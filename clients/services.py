@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from agencies import access
 from agencies.models import Agency
@@ -45,14 +47,27 @@ def client_register(
 
 
 @transaction.atomic
-def client_update(*, client: Client, actor, fields: dict[str, Any]) -> Client:
+def client_update(
+    *, client: Client, actor, fields: dict[str, Any], seen_version: str | None = None
+) -> Client:
     """Change some fields; only changed ones are written, history keeps the old values.
 
     Compares with the row as stored (locked), not with the caller's copy, which a
-    bound ModelForm has already overwritten.
+    bound ModelForm has already overwritten. With `seen_version` (the record's
+    `version` when the form was opened) a change made meanwhile by someone else is
+    refused instead of silently overwritten.
     """
     client = Client.objects.select_for_update().get(pk=client.pk)
+    if seen_version is not None and seen_version != client.version:
+        raise ValidationError(
+            _(
+                "Someone else changed this record after you opened the form. Your input is "
+                "kept below; please compare it with the record and save again."
+            ),
+            code="stale",
+        )
     fields = dict(fields)
+    fields.pop("seen_version", None)
     if "birth_date" in fields:
         birth_date = fields.pop("birth_date")
         fields.update(

@@ -132,7 +132,13 @@ def client_edit(request: HttpRequest, pk: int, section: str) -> HttpResponse:
     form = ClientForm(request.POST or None, instance=copy.copy(client), sections=(section,))
     if request.method == "POST" and form.is_valid():
         try:
-            services.client_update(client=client, actor=request.user, fields=form.cleaned_data)
+            fields = dict(form.cleaned_data)
+            services.client_update(
+                client=client,
+                actor=request.user,
+                fields=fields,
+                seen_version=fields.pop("seen_version", None) or None,
+            )
         except ValidationError as error:
             _add_errors(form, error)
         else:

@@ -181,3 +181,20 @@ def test_household_member_form_is_prefilled_with_the_shared_address(laf_client, 
     assert taras.household_id == Client.objects.get(pk=olena.pk).household_id
     detail = laf_client.get(reverse("clients:client-detail", args=[olena.pk])).content.decode()
     assert "SHEVCHENKO, Taras" in detail
+
+
+def test_a_concurrent_edit_is_refused_and_the_input_kept(laf_client, olena, laf_caseworker):
+    from clients.services import client_update
+
+    url = reverse("clients:client-edit", args=[olena.pk, "contact"])
+    seen = laf_client.get(url).context["form"]["seen_version"].value()
+    client_update(client=olena, actor=laf_caseworker, fields={"street": "Erstes Ufer 1"})
+
+    response = laf_client.post(
+        url, {"street": "Zweites Ufer 2", "postcode": "10243", "seen_version": seen}
+    )
+    assert response.status_code == 200
+    assert "nachdem Sie das Formular geöffnet haben" in response.content.decode()
+    assert 'value="Zweites Ufer 2"' in response.content.decode()
+    olena.refresh_from_db()
+    assert olena.street == "Erstes Ufer 1"
