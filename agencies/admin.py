@@ -14,7 +14,7 @@ from agencies.models import (
     section_labels,
 )
 from agencies.services import membership_sync_groups
-from audit.admin import AuditedAdminMixin, PermissionChangeAuditMixin
+from audit.admin import AuditedAdminMixin, PermissionChangeAuditMixin, ReadOnlyAdminMixin
 from clients.sections import SECTIONS
 
 
@@ -110,7 +110,7 @@ class PurposeProfileAdmin(PermissionChangeAuditMixin, admin.ModelAdmin):
 
 
 @admin.register(Grant)
-class GrantAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class GrantAdmin(AuditedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: grants change through handover, request and revoke in the portal."""
 
     list_display = ["pk", "client", "granted_by", "agency", "status", "legal_basis", "expires_on"]
@@ -119,29 +119,11 @@ class GrantAdmin(AuditedAdminMixin, admin.ModelAdmin):
     search_fields = ["=client__id", "=handover_id"]
     show_full_result_count = False
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(AccessRequest)
-class AccessRequestAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class AccessRequestAdmin(AuditedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["pk", "client", "requesting_agency", "holding_agency", "status", "created_at"]
     list_filter = ["status", "requesting_agency", "holding_agency"]
     list_select_related = ["client", "requesting_agency", "holding_agency"]
     search_fields = ["=client__id"]
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

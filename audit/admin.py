@@ -4,6 +4,19 @@ from audit.models import AuditEvent
 from audit.services import audit_record
 
 
+class ReadOnlyAdminMixin:
+    """Evidence is shown, never edited, in the admin."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class AuditedAdminMixin:
     """Admin reads of personal data are audited like the portal's own screens."""
 
@@ -85,7 +98,7 @@ class PermissionChangeAuditMixin:
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: the audit log is append-only."""
 
     list_display = [
@@ -102,12 +115,3 @@ class AuditEventAdmin(admin.ModelAdmin):
     search_fields = ["object_id", "request_id", "actor__username"]
     date_hierarchy = "occurred_at"
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

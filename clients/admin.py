@@ -7,19 +7,8 @@ search keys); the admin must not become a side door around them.
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from audit.admin import AuditedAdminMixin
+from audit.admin import AuditedAdminMixin, ReadOnlyAdminMixin
 from clients.models import CaseNote, Client, Household, IdentityDocument
-
-
-class ReadOnlyAdminMixin:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class IdentityDocumentInline(ReadOnlyAdminMixin, admin.TabularInline):
