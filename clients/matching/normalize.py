@@ -1,0 +1,266 @@
+"""Name normalisation across scripts and transliteration systems.
+
+A name arrives as Олександра Шевченко, Oleksandra Shevchenko (KMU 2010), Aleksandra
+Schewtschenko (German), Ševčenko (ISO 9), Chevtchenko (French) or Sevcenko (old passport).
+No transliteration *into* one system makes these equal, so we go the other way: every
+spelling is reduced to a coarse **sound-class key** on which the systems agree.
+
+Per token we compute (see `TokenKeys`):
+- `vkey`: consonant classes with three vowel classes (A = a, O = o/u, I = e/i/y/j), doubles
+  collapsed. Shevchenko, Schewtschenko, Ševčenko, Chevtchenko, Sevcenko -> SIVSINKO.
+- `skeleton`: `vkey` without vowels (SVSNK). Oleksandr/Alexander/Olexandr -> LKSNDR.
+A token may have several keys when a letter group is ambiguous ("ch" is kh in German
+Michail but tsh in English Kovalchuk), or when a glued Arabic article may be present
+(Alahmad -> alahmad, ahmad). Comparisons take the best pair.
+
+Why not Soundex/Metaphone/NYSIIS (jellyfish)? They are tuned to English spelling: they
+keep w/v, j/y and sch/sh/ch apart, which is exactly what German and French renderings
+of Slavic names change. The classes below are the union of the transliteration tables.
+
+`NAME_EQUIVALENTS` lists cross-language forms that no letter rule produces
+(Olena/Jelena/Helene, Mykola/Nikolai/Nikolaus, Jamal/Gamal/Djamal).
+
+`blocking_keys` gives short strings for an index (one row per key in a side table or a
+GIN-indexed array), so candidate generation is an index lookup, not a scan.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz.distance import Indel, JaroWinkler
+
+# Matcher-side reading of Cyrillic (Ukrainian and Russian letters): only needs to land in
+# the same sound classes as the Latin systems, not to be a published standard.
+_CYRILLIC = {
+    "а": "a", "б": "b", "в": "v", "г": "h", "ґ": "g", "д": "d", "е": "e", "є": "ie",
+    "ё": "e", "ж": "zh", "з": "z", "и": "y", "і": "i", "ї": "i", "й": "i", "к": "k",
+    "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t",
+    "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "tsh", "ш": "sh", "щ": "shch",
+    "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "iu", "я": "ia",
+}  # fmt: skip
+# Latin letters with diacritics that carry a sound (ISO 9, Polish, Czech, Turkish, German).
+_SPECIAL = {
+    "š": "sh", "č": "tsh", "ž": "zh", "ŝ": "shch", "ć": "tsh", "ś": "sh", "ź": "zh",
+    "ł": "l", "ß": "ss", "ø": "o", "æ": "ae", "đ": "d", "ğ": "g", "ı": "i", "ç": "s",
+}  # fmt: skip
+_APOSTROPHES = "'’ʼʹ′″`´"
+
+# Letter groups to sound classes, longest first. Classes: S sibilants and affricates
+# (s z sh zh ch tsch ts c), H (h kh g gh: Ukrainian г = h, Russian г = g), V (v w),
+# I (j y, dj/dsch as glide), K (k q ck), T (t th), F (f ph).
+_GROUPS = [
+    ("schtsch", "S"), ("shtsch", "S"), ("chtch", "S"), ("shch", "S"), ("tsch", "S"),
+    ("dsch", "I"), ("sch", "S"), ("tch", "S"), ("tsh", "S"), ("dzh", "I"), ("sh", "S"),
+    ("zh", "S"), ("ts", "S"), ("tz", "S"), ("cz", "S"), ("sz", "S"), ("kh", "H"),
+    ("gh", "H"), ("ph", "F"), ("th", "T"), ("ck", "K"), ("dj", "I"), ("ch", "§"),
+    ("x", "KS"), ("q", "K"), ("w", "V"), ("v", "V"), ("g", "H"), ("h", "H"), ("z", "S"),
+    ("s", "S"), ("j", "I"), ("y", "I"), ("e", "I"), ("i", "I"), ("o", "O"), ("u", "O"),
+    ("a", "A"),
+]  # fmt: skip
+_GROUP_RE = re.compile("|".join(re.escape(g) for g, _ in _GROUPS))
+_GROUP_MAP = dict(_GROUPS)
+# Applied before the groups: French ou = u (Iouri), French gu before e/i = g (Evguenii),
+# German -off = -ov (Iwanoff), c before a/o/u/l/r at the start = k (Carl, Claude),
+# otherwise Slavic c = ts or č (Cybulko, Sevcenko).
+_PRE = [
+    (re.compile(r"ou"), "u"),
+    (re.compile(r"gu(?=[eiy])"), "g"),
+    (re.compile(r"ff$"), "v"),
+    (re.compile(r"^c(?=[aoulr])"), "k"),
+    (re.compile(r"c(?!h)"), "ts"),
+]
+_DOUBLES = re.compile(r"(.)\1+")
+
+# Particles that are not part of the name's identity: Arabic article forms (with sun-letter
+# assimilation), and "ibn/bin/bint" kept out because documents drop them inconsistently.
+ARTICLES = frozenset(
+    {"al", "el", "ul", "ad", "ar", "as", "ash", "at", "az", "an", "ed", "es", "er"}
+)
+_ARTICLE_PREFIX = re.compile(r"^(?:al|el|ul|a[dnrstz]|ash)-(.+)$")
+_GLUED_ARTICLE = re.compile(r"^(?:al|el)(.{3,})$")
+_ABD = re.compile(r"^abd(?:oul|ul|el|al|ol|ur|ar|u)?-?(.{3,})$")
+_ABD_ALONE = frozenset({"abd", "abdul", "abdel", "abdal", "abdol", "abdoul", "abdu"})
+
+# Patronymics: Ukrainian/Russian male -ovych/-ovich/-owitsch, female -ivna/-ovna/-owna.
+_PATRONYMIC = re.compile(
+    r"(?:[oe]v|[oe]w|iv|iw)(?:[iy]tsh|[iy]ch|[iy]tch|[iy]tsch|[iy]c)$|(?:[oeiy]v|[oeiy]w)n[ai]$"
+)
+
+# Cross-language equivalents no letter rule produces. First entry is the canonical form.
+NAME_EQUIVALENTS = [
+    ("olena", "elena", "jelena", "yelena", "helene", "helena", "alena", "aljona", "alyona"),
+    ("mykola", "nikolai", "nikolaj", "nikolay", "nikolaus", "nicolas", "mikola", "nicolai"),
+    ("oleksandr", "aleksandr", "alexander", "alexandr", "olexandr", "oleksander"),
+    ("oleksandra", "aleksandra", "alexandra", "olexandra"),
+    ("oleksii", "aleksei", "alexei", "alexej", "aleksey", "alexey", "oleksiy"),
+    ("hanna", "anna", "ganna", "ana"),
+    ("yevhen", "evgenii", "evgeniy", "evgeny", "jewgeni", "jewgenij", "ievgen", "eugen"),
+    ("yevheniia", "evgeniia", "evgenia", "jewgenija", "eugenia", "ievgeniia"),
+    ("pavlo", "pavel", "pawel", "paul"),
+    ("petro", "petr", "pyotr", "pjotr", "peter"),
+    ("volodymyr", "vladimir", "wladimir", "woldemar"),
+    ("mykhailo", "mikhail", "michail", "michael", "mychajlo"),
+    ("vasyl", "vasilii", "vasily", "wassili", "wassilij", "vasiliy"),
+    ("kateryna", "ekaterina", "jekaterina", "yekaterina", "katharina", "katerina"),
+    ("hryhorii", "grigorii", "grigori", "grigorij", "gregor", "grigory"),
+    ("fedir", "fedor", "fjodor", "fyodor", "theodor"),
+    ("andrii", "andrei", "andrej", "andreas", "andrey"),
+    ("iryna", "irina", "irene"),
+    ("khrystyna", "kristina", "christina", "krystyna"),
+    ("yurii", "iurii", "jurij", "yuri", "yury", "iouri", "georg"),
+    ("mohammed", "muhammad", "mohamad", "mohamed", "muhammed", "mohammad", "mhd", "mohd"),
+    ("uthman", "osman", "othman", "usman", "outhman"),
+    ("jamal", "gamal", "djamal", "dschamal"),
+    ("jamil", "gamil", "djamil", "dschamil"),
+    ("jamila", "gamila", "djamila", "dschamila"),
+    ("rajab", "ragab", "radschab"),
+    ("yusuf", "yousef", "youssef", "jussuf", "yousif", "yusef", "joseph", "josef"),
+]
+
+
+def fold(text: str) -> str:
+    """Lower-case Latin letters, spaces and hyphens; Cyrillic read letter by letter."""
+    out = []
+    for char in (text or "").casefold():
+        if char in _CYRILLIC:
+            out.append(_CYRILLIC[char])
+        elif char in _SPECIAL:
+            out.append(_SPECIAL[char])
+        elif char in _APOSTROPHES:
+            continue
+        else:
+            out.append(char)
+    decomposed = unicodedata.normalize("NFKD", "".join(out))
+    letters = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return re.sub(r"[^a-z\- ]+", " ", letters)
+
+
+def _classes(token: str) -> tuple[str, ...]:
+    """Sound-class keys of one folded token; several when "ch" is ambiguous."""
+    for pattern, replacement in _PRE:
+        token = pattern.sub(replacement, token)
+    coded = _GROUP_RE.sub(lambda m: _GROUP_MAP[m.group(0)], token)
+    coded = re.sub(r"[^A-Z§]", "", coded.upper())
+    readings = {coded.replace("§", "S"), coded.replace("§", "H")} if "§" in coded else {coded}
+    return tuple(sorted(_DOUBLES.sub(r"\1", r) for r in readings))
+
+
+def _alias_key(token: str) -> str:
+    return _classes(token)[0]
+
+
+_ALIASES = {
+    _alias_key(variant): group[0] for group in NAME_EQUIVALENTS for variant in group
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class TokenKeys:
+    """Comparable forms of one name token."""
+
+    raw: str  # folded spelling, for display-free tie breaking (Jaro-Winkler)
+    vkeys: tuple[str, ...]
+    skeletons: tuple[str, ...]
+    canonical: str  # the NAME_EQUIVALENTS head when the token is a known variant
+
+
+@lru_cache(maxsize=200_000)
+def token_keys(token: str) -> TokenKeys:
+    """Keys of one folded token (see module docstring)."""
+    readings = [token]
+    if glued := _GLUED_ARTICLE.match(token):
+        readings.append(glued.group(1))
+    canonical = token
+    vkeys: list[str] = []
+    for reading in readings:
+        for key in _classes(reading):
+            if key in _ALIASES:
+                canonical = _ALIASES[key]
+                key = _alias_key(canonical)
+            vkeys.append(key)
+    vkeys = list(dict.fromkeys(vkeys))
+    skeletons = tuple(dict.fromkeys(re.sub("[AIO]", "", k) or k for k in vkeys))
+    return TokenKeys(raw=token, vkeys=tuple(vkeys), skeletons=skeletons, canonical=canonical)
+
+
+def is_patronymic(token: str) -> bool:
+    return len(token) >= 6 and bool(_PATRONYMIC.search(token))
+
+
+def tokens(text: str) -> list[str]:
+    """Folded name tokens with Arabic articles dropped and Abd compounds joined.
+
+    Abdul Rahman, Abdulrahman, Abd al-Rahman and Abdel-Rahman all become "abdrahman":
+    the name is one unit ("servant of the Merciful") however it is split.
+    """
+    raw = []
+    for part in fold(text).split():
+        if match := _ARTICLE_PREFIX.match(part):
+            part = match.group(1)
+        raw.extend(p for p in part.split("-") if p)
+    out: list[str] = []
+    pending_abd = False
+    for token in raw:
+        if token in ARTICLES:
+            continue
+        if token in _ABD_ALONE:
+            pending_abd = True
+            continue
+        if pending_abd:
+            token, pending_abd = "abd" + token, False
+        elif match := _ABD.match(token):
+            token = "abd" + match.group(1)
+        out.append(token)
+    if pending_abd:
+        out.append("abd")
+    return out
+
+
+def token_similarity(a: TokenKeys, b: TokenKeys) -> float:
+    """0..1; 1.0 when the sound-class keys agree (the spellings may still differ)."""
+    if a.raw == b.raw:
+        return 1.0
+    if set(a.vkeys) & set(b.vkeys):
+        return 1.0
+    best_v = max(Indel.normalized_similarity(x, y) for x in a.vkeys for y in b.vkeys)
+    best_s = max(Indel.normalized_similarity(x, y) for x in a.skeletons for y in b.skeletons)
+    if set(a.skeletons) & set(b.skeletons) and min(len(s) for s in a.skeletons) >= 3:
+        best_s = 1.0
+    jaro = JaroWinkler.normalized_similarity(a.raw, b.raw)
+    return 0.45 * best_v + 0.35 * best_s + 0.2 * jaro
+
+
+def block_key(token: str) -> tuple[str, ...]:
+    """Short index keys of one token: the first four consonant classes (vkey if too short)."""
+    keys = token_keys(token)
+    out = []
+    for skeleton, vkey in zip(keys.skeletons, keys.vkeys, strict=False):
+        out.append(skeleton[:4] if len(skeleton) >= 2 else vkey[:5])
+    return tuple(dict.fromkeys(out))
+
+
+def name_block_keys(
+    family: list[str], given: list[str], year: int | None, documents: list[str]
+) -> list[str]:
+    """Blocking keys for one name reading of a record.
+
+    - `n:` first family + first given token, order-free (catches swapped names and any
+      birth-date corruption),
+    - `y:` any of those two tokens + birth year (catches a typo in the other token),
+    - `d:` document numbers.
+    """
+    out: list[str] = []
+    first_family = block_key(family[0]) if family else ()
+    first_given = block_key(given[0]) if given else ()
+    for fk in first_family or ("",):
+        for gk in first_given or ("",):
+            out.append("n:" + "|".join(sorted((fk, gk))))
+    if year:
+        for key in (*first_family, *first_given):
+            out.append(f"y:{key}:{year}")
+    out.extend(f"d:{number}" for number in documents if number)
+    return list(dict.fromkeys(out))
