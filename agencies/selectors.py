@@ -119,7 +119,7 @@ def existence_hints(user, clients: QuerySet, *, limit: int = 10) -> list[Existen
     agency = access.agency_for(user)
     if agency is None:
         return []
-    hidden = clients.exclude(pk__in=access.clients_visible_to(user).values("pk"))
+    hidden = access.clients_hidden_from(user, clients)
     hints = []
     for client in hidden.select_related("registered_by").order_by("pk")[:limit]:
         hints.append(
