@@ -38,9 +38,9 @@ def events_filtered(events: QuerySet[AuditEvent], criteria: dict) -> QuerySet[Au
     if criteria.get("outcome"):
         events = events.filter(outcome=criteria["outcome"])
     if criteria.get("since"):
-        events = events.filter(occurred_at__date__gte=criteria["since"])
+        events = events.filter(occurred_at__gte=_day_start(criteria["since"]))
     if criteria.get("until"):
-        events = events.filter(occurred_at__date__lte=criteria["until"])
+        events = events.filter(occurred_at__lt=_day_start(criteria["until"] + dt.timedelta(days=1)))
     return events
 
 
@@ -107,12 +107,14 @@ def anomalies(events: QuerySet[AuditEvent], *, now: dt.datetime | None = None) -
     reads = events.filter(action__in=["view", "search", "export"], actor__isnull=False)
     baseline_days = rules["baseline_days"]
     history = reads.filter(
-        occurred_at__date__gte=today - dt.timedelta(days=baseline_days),
-        occurred_at__date__lt=today,
+        occurred_at__gte=_day_start(today - dt.timedelta(days=baseline_days)),
+        occurred_at__lt=_day_start(today),
     )
     usual = dict(history.values_list("actor__username").annotate(n=Count("pk")))
     for username, count in (
-        reads.filter(occurred_at__date=today).values_list("actor__username").annotate(n=Count("pk"))
+        reads.filter(occurred_at__gte=_day_start(today))
+        .values_list("actor__username")
+        .annotate(n=Count("pk"))
     ):
         average = usual.get(username, 0) / baseline_days
         if count >= rules["volume_min"] and count > rules["volume_factor"] * average:
@@ -160,3 +162,9 @@ def daily_counts(events: QuerySet[AuditEvent], days: int = 14) -> list[tuple[dt.
         .order_by("day")
     )
     return list(rows)
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    """Local midnight as an aware datetime: a plain range the time index can use
+    (`occurred_at__date` converts every row and took seconds at 10 million events)."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
