@@ -143,6 +143,17 @@ class Client(models.Model):
         related_name="registered_clients",
         verbose_name=_("registered by"),
     )
+    # The sending system's id of an imported record; an import skips refs it already has.
+    external_ref = models.CharField(_("reference in the sending system"), max_length=64, blank=True)
+    # Set when a supervisor merged this record into another; it then only redirects there.
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_records",
+        verbose_name=_("merged into"),
+    )
     created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("last changed"), auto_now=True)
     # Folded names for case- and accent-insensitive search; set by clients.services.
@@ -185,6 +196,14 @@ class Client(models.Model):
                 condition=Q(household__isnull=True, household_role="")
                 | Q(household__isnull=False) & ~Q(household_role=""),
                 name="client_household_role_iff_household",
+            ),
+            models.UniqueConstraint(
+                fields=["registered_by", "external_ref"],
+                condition=~Q(external_ref=""),
+                name="client_external_ref_unique_per_agency",
+            ),
+            models.CheckConstraint(
+                condition=~Q(merged_into=models.F("pk")), name="client_not_merged_into_itself"
             ),
         ]
 
@@ -342,3 +361,129 @@ class ClientGroupObjectPermission(GroupObjectPermissionBase):
     # Last day the grant behind this row is valid; checked in every query, so an
     # expired grant stops working at once without a cleanup job.
     expires_on = models.DateField(null=True, blank=True)
+
+
+class ClientMatchKey(models.Model):
+    """Blocking keys of a record (clients.matching): two records that may be the same
+    person share a key, so candidate generation is an index lookup, not a scan.
+    Derived data, rewritten by clients.duplicates.match_keys_refresh on every change."""
+
+    # The unique (client, key) constraint's index serves lookups by client.
+    client = models.ForeignKey(
+        Client, on_delete=models.CASCADE, related_name="match_keys", db_index=False
+    )
+    key = models.CharField(max_length=64)
+
+    class Meta:
+        indexes = [models.Index(fields=["key", "client"], name="client_match_key_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["client", "key"], name="client_match_key_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client_id} {self.key}"
+
+
+class DuplicatePair(models.Model):
+    """Two records that probably describe the same person, and what was decided.
+
+    `client_a` has the lower id, so each pair exists once. A "not the same person"
+    decision stays: the pair is never proposed again.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("to review")
+        MERGED = "merged", _("merged")
+        NOT_SAME = "not_same", _("not the same person")
+
+    class Source(models.TextChoices):
+        REPORT = "report", _("duplicate report")
+        INTAKE = "intake", _("registered despite a probable match")
+
+    client_a = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+")
+    client_b = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+")
+    score = models.FloatField(_("score"))
+    reasons = models.JSONField(_("reasons"), default=list)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.OPEN
+    )
+    source = models.CharField(_("found by"), max_length=16, choices=Source.choices)
+    # Why a caseworker registered a new record despite this match (intake).
+    note = models.CharField(_("reason given"), max_length=500, blank=True)
+    found_at = models.DateTimeField(_("found at"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        "agencies.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("probable duplicate")
+        verbose_name_plural = _("probable duplicates")
+        indexes = [models.Index(fields=["status", "-score"], name="duplicate_pair_queue_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["client_a", "client_b"], name="duplicate_pair_unique"),
+            models.CheckConstraint(
+                condition=Q(client_a__lt=models.F("client_b")), name="duplicate_pair_ordered"
+            ),
+            models.CheckConstraint(
+                condition=Q(score__gte=0, score__lte=1), name="duplicate_pair_score_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client_a_id} / {self.client_b_id}"
+
+
+class ClientMerge(models.Model):
+    """One merge of `merged` into `survivor`, with what it moved, so it can be undone."""
+
+    survivor = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+")
+    merged = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+")
+    pair = models.ForeignKey(
+        DuplicatePair, on_delete=models.PROTECT, null=True, blank=True, related_name="merges"
+    )
+    # Survivor field values before the merge, and the ids of the rows moved over.
+    survivor_before = models.JSONField(default=dict)
+    moved = models.JSONField(default=dict)
+    merged_by = models.ForeignKey("agencies.User", on_delete=models.PROTECT, related_name="+")
+    merged_at = models.DateTimeField(auto_now_add=True)
+    undone_by = models.ForeignKey(
+        "agencies.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    undone_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("merge")
+        verbose_name_plural = _("merges")
+
+    def __str__(self) -> str:
+        return f"{self.merged_id} -> {self.survivor_id}"
+
+
+class ClientImport(models.Model):
+    """One run of a CSV import (command or upload page) and its per-row outcome."""
+
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
+    started_by = models.ForeignKey(
+        "agencies.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    file_name = models.CharField(_("file"), max_length=255)
+    started_at = models.DateTimeField(_("started"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    rows_total = models.PositiveIntegerField(_("rows"), default=0)
+    rows_imported = models.PositiveIntegerField(_("imported"), default=0)
+    rows_skipped = models.PositiveIntegerField(_("already imported"), default=0)
+    # [{"row": 12, "errors": ["birth_date: ..."]}, ...]: row numbers and reasons, no values.
+    row_errors = models.JSONField(_("rejected rows"), default=list)
+
+    class Meta:
+        verbose_name = _("client import")
+        verbose_name_plural = _("client imports")
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} {self.started_at:%Y-%m-%d %H:%M}"

@@ -3,6 +3,7 @@ can forget the permission filter."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -13,7 +14,8 @@ from django.utils.translation import gettext as _
 
 from agencies import access
 from clients.dates import PartialDate
-from clients.models import Client, IdentityDocument, fold
+from clients.matching.score import DEFAULT_THRESHOLD, Match, MatchRecord, score_pair
+from clients.models import Client, ClientMatchKey, IdentityDocument, fold
 from clients.sections import section_of_field
 
 
@@ -227,3 +229,50 @@ def _display(instance, field_name: str) -> str:
         elif hasattr(value, "strftime"):
             value = formats.date_format(value, "SHORT_DATE_FORMAT")
     return str(value) if value not in (None, "") else "–"
+
+
+# Shown at intake from this score on ("possible"); DEFAULT_THRESHOLD and up is "probable".
+INTAKE_THRESHOLD = 0.5
+# Most records one intake check scores; blocking keeps real candidate sets far smaller.
+MAX_CANDIDATES = 400
+
+
+@dataclass
+class DuplicateCandidate:
+    client: Client
+    match: Match
+
+    @property
+    def probable(self) -> bool:
+        return self.match.score >= DEFAULT_THRESHOLD
+
+
+def duplicate_candidates(
+    record: MatchRecord, *, exclude_ids: Iterable[int] = (), threshold: float = INTAKE_THRESHOLD
+) -> list[DuplicateCandidate]:
+    """Existing records that may be the same person as `record`, best first.
+
+    Not filtered by permission: callers split the result with `access.clients_hidden_from`
+    and show hidden ones only as existence hints.
+    """
+    keys = list(dict.fromkeys(key[:64] for key in record.blocking_keys()))
+    if not keys:
+        return []
+    ids = (
+        ClientMatchKey.objects.filter(key__in=keys)
+        .exclude(client_id__in=list(exclude_ids))
+        .values_list("client_id", flat=True)
+        .distinct()[:MAX_CANDIDATES]
+    )
+    clients = (
+        Client.objects.filter(pk__in=list(ids), merged_into__isnull=True)
+        .select_related("registered_by")
+        .prefetch_related("documents")
+    )
+    found = []
+    for client in clients:
+        match = score_pair(record, MatchRecord.from_client(client))
+        if match.score >= threshold:
+            found.append(DuplicateCandidate(client, match))
+    found.sort(key=lambda candidate: (-candidate.match.score, candidate.client.pk))
+    return found

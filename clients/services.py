@@ -15,7 +15,15 @@ from agencies import access
 from agencies.models import Agency
 from audit.services import audit_record
 from clients.choices import HouseholdRole
-from clients.models import CaseNote, Client, Household, IdentityDocument
+from clients.matching.score import MatchRecord
+from clients.models import (
+    CaseNote,
+    Client,
+    ClientMatchKey,
+    DuplicatePair,
+    Household,
+    IdentityDocument,
+)
 
 
 @transaction.atomic
@@ -33,6 +41,7 @@ def client_register(
     if birth_date is not None:
         client.birth_date = birth_date
     _save_tracked(client, actor=actor)
+    match_keys_refresh(clients=[client])
     access.access_rebuild(client=client, agency=agency)
     audit_record(
         actor=actor,
@@ -79,6 +88,7 @@ def client_update(
     for name in changed:
         setattr(client, name, fields[name])
     _save_tracked(client, actor=actor, update_fields=[*changed, "search_name", "updated_at"])
+    match_keys_refresh(clients=[client])
     audit_record(
         actor=actor, action="update", obj=client, fields=changed, history_id=_latest_history(client)
     )
@@ -112,6 +122,7 @@ def household_member_add(
 def document_add(*, client: Client, actor, fields: dict[str, Any]) -> IdentityDocument:
     document = IdentityDocument(client=client, **fields)
     _save_tracked(document, actor=actor)
+    match_keys_refresh(clients=[client])
     audit_record(actor=actor, action="create", obj=document, fields=list(fields))
     return document
 
@@ -127,6 +138,7 @@ def document_update(
     for name in changed:
         setattr(document, name, fields[name])
     _save_tracked(document, actor=actor, update_fields=changed)
+    match_keys_refresh(clients=[document.client])
     audit_record(
         actor=actor,
         action="update",
@@ -165,3 +177,49 @@ def case_note_add(*, client: Client, agency: Agency, actor, text: str) -> CaseNo
     note.save()
     audit_record(actor=actor, action="create", obj=note, fields=["case_notes"])
     return note
+
+
+def match_keys_refresh(*, clients: list[Client]) -> None:
+    """Rewrite the blocking keys of `clients` (prefetch `documents` for many).
+
+    Merged records keep no keys: they are never proposed again.
+    """
+    ids = [client.pk for client in clients]
+    ClientMatchKey.objects.filter(client_id__in=ids).delete()
+    ClientMatchKey.objects.bulk_create(
+        ClientMatchKey(client_id=client.pk, key=key[:64])
+        for client in clients
+        if client.merged_into_id is None
+        for key in dict.fromkeys(k[:64] for k in MatchRecord.from_client(client).blocking_keys())
+    )
+
+
+def duplicate_pair_record(
+    *,
+    client_ids: tuple[int, int],
+    score: float,
+    reasons: list[str],
+    source: str,
+    note: str = "",
+) -> DuplicatePair | None:
+    """Put a pair on the review queue, or refresh its score while it is still open.
+
+    A decided pair (merged, not the same person) is left as decided: never proposed again.
+    """
+    low, high = sorted(client_ids)
+    pair, created = DuplicatePair.objects.get_or_create(
+        client_a_id=low,
+        client_b_id=high,
+        defaults={"score": score, "reasons": reasons, "source": source, "note": note},
+    )
+    if created:
+        return pair
+    if pair.status != DuplicatePair.Status.OPEN:
+        return None
+    pair.score, pair.reasons = score, reasons
+    update_fields = ["score", "reasons"]
+    if note:
+        pair.note, pair.source = note, source
+        update_fields += ["note", "source"]
+    pair.save(update_fields=update_fields)
+    return pair
