@@ -15,7 +15,7 @@ from agencies import access
 from agencies.models import Agency
 from audit.services import audit_record
 from clients.choices import HouseholdRole
-from clients.matching.score import MatchRecord
+from clients.matching.score import Match, MatchRecord
 from clients.models import (
     CaseNote,
     Client,
@@ -223,3 +223,58 @@ def duplicate_pair_record(
         update_fields += ["note", "source"]
     pair.save(update_fields=update_fields)
     return pair
+
+
+@transaction.atomic
+def intake_duplicates_confirm(
+    *, client: Client, actor, matches: list[tuple[int, Match]], reason: str
+) -> None:
+    """A caseworker registered `client` although it probably matches `matches`: the
+    pairs go to the supervisors' review queue with the reason given."""
+    for other_id, match in matches:
+        duplicate_pair_record(
+            client_ids=(client.pk, other_id),
+            score=match.score,
+            reasons=match.reasons,
+            source=DuplicatePair.Source.INTAKE,
+            note=reason,
+        )
+    audit_record(
+        actor=actor,
+        action="create",
+        obj=client,
+        fields=["duplicate_override"],
+        object_ids=[client.pk, *(other_id for other_id, _m in matches)],
+    )
+
+
+@transaction.atomic
+def duplicate_pairs_queue(*, pairs: list[tuple[int, int, Match]]) -> tuple[int, int]:
+    """Bulk form of duplicate_pair_record for the batch report: new pairs are queued,
+    open ones get the new score, decided ones stay decided. Returns (new, refreshed)."""
+    wanted = {tuple(sorted((a, b))): match for a, b, match in pairs}
+    existing = {
+        (pair.client_a_id, pair.client_b_id): pair
+        for pair in DuplicatePair.objects.filter(
+            client_a_id__in={a for a, _b in wanted}, client_b_id__in={b for _a, b in wanted}
+        )
+    }
+    new, refreshed = [], []
+    for (a, b), match in wanted.items():
+        pair = existing.get((a, b))
+        if pair is None:
+            new.append(
+                DuplicatePair(
+                    client_a_id=a,
+                    client_b_id=b,
+                    score=match.score,
+                    reasons=match.reasons,
+                    source=DuplicatePair.Source.REPORT,
+                )
+            )
+        elif pair.status == DuplicatePair.Status.OPEN:
+            pair.score, pair.reasons = match.score, match.reasons
+            refreshed.append(pair)
+    DuplicatePair.objects.bulk_create(new, batch_size=2000)
+    DuplicatePair.objects.bulk_update(refreshed, ["score", "reasons"], batch_size=2000)
+    return len(new), len(refreshed)

@@ -1,12 +1,13 @@
 from django.urls import path
 
-from clients.views import records
+from clients.views import intake, records
 
 app_name = "clients"
 
 urlpatterns = [
     path("", records.client_search, name="client-search"),
     path("new/", records.client_create, name="client-create"),
+    path("new/duplicates/", intake.duplicate_check, name="duplicate-check"),
     path("<int:pk>/", records.client_detail, name="client-detail"),
     path("<int:pk>/edit/<slug:section>/", records.client_edit, name="client-edit"),
     path("<int:pk>/history/", records.client_history, name="client-history"),

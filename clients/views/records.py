@@ -23,17 +23,20 @@ from agencies.decorators import agency_member_required
 from agencies.forms import HandoverForm
 from agencies.models import Agency, Grant
 from audit.services import audit_record, search_fingerprint
-from clients import selectors, services
+from clients import merging, selectors, services
 from clients.forms import (
     CaseNoteForm,
     ClientForm,
     ClientSearchForm,
     DocumentForm,
+    DuplicateCheckForm,
+    DuplicateConfirmForm,
     HouseholdMemberForm,
     OptionalDocumentForm,
 )
 from clients.models import IdentityDocument
 from clients.sections import FORM_SECTIONS, HOUSEHOLD_SHARED_FIELDS, SECTIONS, section_of_field
+from clients.views.intake import intake_matches
 
 PAGE_SIZE = 25
 
@@ -76,27 +79,72 @@ def client_search(request: HttpRequest) -> HttpResponse:
 def client_create(request: HttpRequest) -> HttpResponse:
     form = ClientForm(request.POST or None)
     document_form = OptionalDocumentForm(request.POST or None, prefix="doc")
+    matches = confirm_form = None
     if request.method == "POST" and form.is_valid() and document_form.is_valid():
-        try:
-            client = services.client_register(
-                agency=request.membership.agency,
-                actor=request.user,
-                fields=form.cleaned_data,
-                document=None if document_form.is_empty() else document_form.cleaned_data,
-            )
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            messages.success(request, _("The person has been registered."))
-            return redirect("clients:client-detail", pk=client.pk)
-    return render(
-        request, "clients/client_form.html", {"form": form, "document_form": document_form}
+        # Checked again on saving: the typing-time check may not have run (no JS, fast typist).
+        matches = intake_matches(request, DuplicateCheckForm(request.POST).match_record())
+        confirm_form = _duplicate_confirmation(request, matches)
+        if confirm_form is None or confirm_form.is_valid():
+            try:
+                client = services.client_register(
+                    agency=request.membership.agency,
+                    actor=request.user,
+                    fields=form.cleaned_data,
+                    document=None if document_form.is_empty() else document_form.cleaned_data,
+                )
+                if confirm_form is not None:
+                    services.intake_duplicates_confirm(
+                        client=client,
+                        actor=request.user,
+                        matches=[(c.client.pk, c.match) for c in matches.probable],
+                        reason=confirm_form.cleaned_data["duplicate_reason"],
+                    )
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                messages.success(request, _("The person has been registered."))
+                return redirect("clients:client-detail", pk=client.pk)
+    context = {
+        "form": form,
+        "document_form": document_form,
+        "matches": matches,
+        "confirm_form": confirm_form,
+    }
+    return render(request, "clients/client_form.html", context)
+
+
+def _duplicate_confirmation(request: HttpRequest, matches) -> DuplicateConfirmForm | None:
+    """The confirmation a registration needs past a probable match; None if it needs none.
+    Unbound the first time, so the caseworker first sees the matches, not an error."""
+    if not matches.probable:
+        return None
+    if "duplicate_confirmed" in request.POST or "duplicate_reason" in request.POST:
+        return DuplicateConfirmForm(request.POST)
+    messages.warning(
+        request,
+        _(
+            "A probable existing record was found. Open it instead, or confirm below that "
+            "this is a different person and say why."
+        ),
     )
+    return DuplicateConfirmForm()
 
 
 @agency_member_required
 def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    client = access.get_client_for(request, pk)
+    try:
+        client = access.get_client_for(request, pk)
+    except Http404:
+        # A record merged away: whoever may see the survivor is sent there.
+        survivor = merging.survivor_visible_to(request.user, pk)
+        if survivor is None:
+            raise
+        return _to_survivor(request, survivor)
+    if client.merged_into_id is not None:
+        survivor = merging.survivor_visible_to(request.user, pk)
+        if survivor is None:
+            raise Http404
+        return _to_survivor(request, survivor)
     shown = client.access.view
     members = (
         list(selectors.household_members(request.user, client)) if "household" in shown else []
@@ -119,8 +167,17 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if access.can_revoke(request.user, grant)
         ],
         "can_hand_over": access.can_hand_over(request.user, client),
+        "merged_from": merging.merges_into(client),
     }
     return render(request, "clients/client_detail.html", context)
+
+
+def _to_survivor(request: HttpRequest, survivor) -> HttpResponse:
+    messages.info(
+        request,
+        _("This record was merged into %(code)s.") % {"code": survivor.reference_code_display},
+    )
+    return redirect("clients:client-detail", pk=survivor.pk)
 
 
 @agency_member_required

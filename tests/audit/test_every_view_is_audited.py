@@ -450,6 +450,25 @@ EXTRA_VISITS: dict[str, Builder] = {
         # Specific enough for hints: a record of that name exists at the Sozialamt.
         Visit("caseworker", method="post", data={"name": "Yaremchuk", "birth_date": "1985"}),
     ],
+    "clients:duplicate-check": lambda w, _p: [
+        # Oksana as the Sozialamt might type her: shown to LAF with her name.
+        Visit(
+            "caseworker",
+            method="post",
+            data={
+                "family_name": "Martschenkowa",
+                "given_names": "Oksana",
+                "birth_date": "09.04.1987",
+            },
+            shows_data=True,
+        ),
+        # Bohdana is the Sozialamt's: LAF gets only a hint, which is audited too.
+        Visit(
+            "caseworker",
+            method="post",
+            data={"family_name": "Jaremtschuk", "given_names": "Bohdana", "doc-number": "MN482913"},
+        ),
+    ],
     "agencies:inbox": lambda w, _p: [
         Visit("caseworker", shows_data=True),  # Nadiya's handover
         Visit("supervisor", shows_data=True),  # and the Sozialamt's request for Taras
