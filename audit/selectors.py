@@ -62,10 +62,19 @@ def events_page(
 
 
 def record_accesses(client_id: int, *, days: int = 30) -> QuerySet[AuditEvent]:
-    """Every agency's reads and changes of one record (GDPR Art. 15), newest first."""
+    """Every agency's reads and changes of one record (GDPR Art. 15), newest first.
+
+    Includes the events of records merged into it: events are append-only, so their
+    references cannot move; the survivor's answer gathers them instead.
+    """
+    from clients.merging import merged_ids
+
     since = timezone.now() - dt.timedelta(days=days)
+    condition = _about_client(client_id)
+    for merged_id in merged_ids(client_id):
+        condition |= _about_client(merged_id)
     return (
-        AuditEvent.objects.filter(_about_client(client_id), occurred_at__gte=since)
+        AuditEvent.objects.filter(condition, occurred_at__gte=since)
         .select_related("actor", "agency")
         .order_by("-pk")
     )

@@ -42,6 +42,8 @@ def client_search(
         clients = Client.objects.all()
     else:
         clients = access.clients_visible_to(user)
+    # A merged record only redirects to its survivor: never a result, never a hint.
+    clients = clients.filter(merged_into__isnull=True)
     clients = _name_filter(clients, name)
     if name:
         # Folded names start with the family name; ordering by them lets PostgreSQL stop
@@ -114,7 +116,7 @@ def household_members(user, client: Client) -> QuerySet[Client]:
         return Client.objects.none()
     return (
         access.clients_visible_to(user)
-        .filter(household_id=client.household_id)
+        .filter(household_id=client.household_id, merged_into__isnull=True)
         .exclude(pk=client.pk)
         .order_by("household_role", "pk")
     )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from clients.views import intake, records
+from clients.views import intake, records, review
 
 app_name = "clients"
 
@@ -18,4 +18,7 @@ urlpatterns = [
     path("<int:pk>/handover/", records.client_handover, name="client-handover"),
     path("<int:pk>/sheet/", records.handover_sheet, name="handover-sheet"),
     path("grants/<int:grant_pk>/revoke/", records.grant_revoke, name="grant-revoke"),
+    path("duplicates/", review.duplicate_queue, name="duplicate-queue"),
+    path("duplicates/<int:pk>/", review.duplicate_pair, name="duplicate-pair"),
+    path("merges/<int:pk>/undo/", review.merge_undo, name="merge-undo"),
 ]
