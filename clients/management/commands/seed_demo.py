@@ -9,6 +9,8 @@ same day) gives the same people. Running the command again changes only password
 from __future__ import annotations
 
 import datetime as dt
+import io
+import os
 import random
 import re
 import time
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
@@ -32,7 +35,7 @@ from clients.choices import (
     Sex,
 )
 from clients.dates import PartialDate
-from clients.models import Client, Household, IdentityDocument, fold
+from clients.models import Client, DuplicatePair, Household, IdentityDocument, fold
 from clients.services import client_register, document_add, household_member_add
 
 AGENCIES: tuple[tuple[str, str, str], ...] = (
@@ -809,7 +812,14 @@ class Command(BaseCommand):
             with transaction.atomic():
                 self.create_clients(people, agencies, caseworkers, clients)
                 shared = demo_share(agencies=agencies, rng=random.Random(seed))
+                twice = self.register_again(people, agencies, caseworkers, clients // 25)
+            # The supervisors' review queue, as the nightly report would fill it.
+            call_command("duplicate_report", output=os.devnull, stderr=io.StringIO())
+            queued = DuplicatePair.objects.filter(status=DuplicatePair.Status.OPEN).count()
             self.stdout.write(self.style.SUCCESS(f"Created {clients} clients."))
+            self.stdout.write(
+                f"Registered again by mistake: {twice}; review queue: {queued} probable pairs."
+            )
             self.stdout.write(
                 f"Handovers: {shared['accepted']} records accepted, {shared['pending']} waiting "
                 f"in inboxes; {shared['requests']} access requests."
@@ -869,6 +879,49 @@ class Command(BaseCommand):
             household = people.household(slug, limit=count - created)
             self.register_household(household, agencies[slug], caseworkers[slug])
             created += len(household)
+
+    def register_again(
+        self,
+        people: DemoPeople,
+        agencies: dict[str, Agency],
+        caseworkers: dict[str, User],
+        count: int,
+    ) -> int:
+        """What the portal exists to prevent, for the duplicate check to find: adults typed
+        in a second time, in another spelling, often with day and month swapped or only
+        the year, mostly at the same office (a later visit), sometimes at another."""
+        spellings = {
+            name.latin: name
+            for origin in ORIGINS.values()
+            for name in (*origin.female, *origin.male, *origin.family)
+        }
+        adults = list(
+            Client.objects.filter(registered_by__in=agencies.values(), birth_day__isnull=False)
+            .exclude(household_role=HouseholdRole.CHILD)
+            .order_by("pk")
+        )
+        rng = people.rng
+        picked = rng.sample(adults, min(count, len(adults)))
+        for original in picked:
+            fields = {
+                name: getattr(original, name)
+                for name in ("sex", "nationalities", "place_of_birth", "languages")
+            }
+            for name in ("family_name", "given_names"):
+                known = spellings.get(getattr(original, name))
+                variants = known.variants if known else ()
+                fields[name] = rng.choice(variants) if variants else getattr(original, name)
+            born = original.birth_date
+            if rng.random() < 0.3 and born.day <= 12:
+                born = PartialDate(born.year, born.day, born.month)
+            elif rng.random() < 0.2:
+                born = PartialDate(born.year)
+            fields["birth_date"] = born
+            slug = original.registered_by.slug
+            if rng.random() < 0.3:
+                slug = rng.choice([other for other in agencies if other != slug])
+            client_register(agency=agencies[slug], actor=caseworkers[slug], fields=fields)
+        return len(picked)
 
     def register_household(self, household: list[Person], agency: Agency, actor: User) -> None:
         head_plan, *members = household
