@@ -28,16 +28,21 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from rapidfuzz.distance import Indel, JaroWinkler
+
+if TYPE_CHECKING:
+    from clients.dates import PartialDate
 
 # Matcher-side reading of Cyrillic (Ukrainian and Russian letters): only needs to land in
 # the same sound classes as the Latin systems, not to be a published standard.
 _CYRILLIC = {
     "а": "a", "б": "b", "в": "v", "г": "h", "ґ": "g", "д": "d", "е": "e", "є": "ie",
-    "ё": "e", "ж": "zh", "з": "z", "и": "y", "і": "i", "ї": "i", "й": "i", "к": "k",
+    "ё": "io", "ж": "zh", "з": "z", "и": "y", "і": "i", "ї": "i", "й": "i", "к": "k",
     "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t",
     "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "tsh", "ш": "sh", "щ": "shch",
     "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "iu", "я": "ia",
@@ -46,6 +51,9 @@ _CYRILLIC = {
 _SPECIAL = {
     "š": "sh", "č": "tsh", "ž": "zh", "ŝ": "shch", "ć": "tsh", "ś": "sh", "ź": "zh",
     "ł": "l", "ß": "ss", "ø": "o", "æ": "ae", "đ": "d", "ğ": "g", "ı": "i", "ç": "s",
+    # ISO 9 writes the iotated Cyrillic vowels as one accented letter: я â, ю û, є ê,
+    # ї ï, ё ë. Stripping the accent would lose the glide (Âna vs Yana), so spell it out.
+    "â": "ia", "û": "iu", "ê": "ie", "ï": "i", "ë": "io", "ì": "i", "ǎ": "a",
 }  # fmt: skip
 _APOSTROPHES = "'’ʼʹ′″`´"
 
@@ -56,7 +64,7 @@ _GROUPS = [
     ("schtsch", "S"), ("shtsch", "S"), ("chtch", "S"), ("shch", "S"), ("tsch", "S"),
     ("dsch", "I"), ("sch", "S"), ("tch", "S"), ("tsh", "S"), ("dzh", "I"), ("sh", "S"),
     ("zh", "S"), ("ts", "S"), ("tz", "S"), ("cz", "S"), ("sz", "S"), ("kh", "H"),
-    ("gh", "H"), ("ph", "F"), ("th", "T"), ("ck", "K"), ("dj", "I"), ("ch", "§"),
+    ("gh", "H"), ("ph", "F"), ("th", "T"), ("ck", "K"), ("dj", "¤"), ("ch", "§"),
     ("x", "KS"), ("q", "K"), ("w", "V"), ("v", "V"), ("g", "H"), ("h", "H"), ("z", "S"),
     ("s", "S"), ("j", "I"), ("y", "I"), ("e", "I"), ("i", "I"), ("o", "O"), ("u", "O"),
     ("a", "A"),
@@ -65,8 +73,13 @@ _GROUP_RE = re.compile("|".join(re.escape(g) for g, _ in _GROUPS))
 _GROUP_MAP = dict(_GROUPS)
 # Applied before the groups: French ou = u (Iouri), French gu before e/i = g (Evguenii),
 # German -off = -ov (Iwanoff), c before a/o/u/l/r at the start = k (Carl, Claude),
-# otherwise Slavic c = ts or č (Cybulko, Sevcenko).
+# otherwise Slavic c = ts or č (Cybulko, Sevcenko), Arabic final h after a vowel (ta
+# marbuta: Fatimah/Fatima, Abdullah/Abdulla), French/German mute final e after a consonant
+# after n or i
+# (Volochine/Voloshyn, Konstantine, Yasmine, Sophie -> sophi).
 _PRE = [
+    (re.compile(r"(?<=a)h$"), ""),
+    (re.compile(r"(?<=..[ni])e$"), ""),
     (re.compile(r"ou"), "u"),
     (re.compile(r"gu(?=[eiy])"), "g"),
     (re.compile(r"ff$"), "v"),
@@ -74,6 +87,8 @@ _PRE = [
     (re.compile(r"c(?!h)"), "ts"),
 ]
 _DOUBLES = re.compile(r"(.)\1+")
+_GLIDE_O = re.compile(r"(?<=[^AIO])I(?=O)")
+_SKAIA = re.compile(r"(?<=SK)AIA$")
 
 # Particles that are not part of the name's identity: Arabic article forms (with sun-letter
 # assimilation), and "ibn/bin/bint" kept out because documents drop them inconsistently.
@@ -92,40 +107,75 @@ _PATRONYMIC = re.compile(
 
 # Cross-language equivalents no letter rule produces. First entry is the canonical form.
 NAME_EQUIVALENTS = [
+    # Ukrainian (KMU 2010) form first, then the Russian form in the usual romanisations,
+    # then German/French/English renderings seen on older documents and at German offices.
+    # Only forms whose sound-class keys differ need to be listed (e.g. Serhii/Sergei or
+    # Ihor/Igor already agree because h and g share a class).
     ("olena", "elena", "jelena", "yelena", "helene", "helena", "alena", "aljona", "alyona"),
     ("mykola", "nikolai", "nikolaj", "nikolay", "nikolaus", "nicolas", "mikola", "nicolai"),
     ("oleksandr", "aleksandr", "alexander", "alexandr", "olexandr", "oleksander"),
     ("oleksandra", "aleksandra", "alexandra", "olexandra"),
-    ("oleksii", "aleksei", "alexei", "alexej", "aleksey", "alexey", "oleksiy"),
+    ("oleksii", "aleksei", "alexei", "alexej", "aleksey", "alexey", "oleksiy", "aleksej"),
     ("hanna", "anna", "ganna", "ana"),
     ("yevhen", "evgenii", "evgeniy", "evgeny", "jewgeni", "jewgenij", "ievgen", "eugen"),
     ("yevheniia", "evgeniia", "evgenia", "jewgenija", "eugenia", "ievgeniia"),
-    ("pavlo", "pavel", "pawel", "paul"),
-    ("petro", "petr", "pyotr", "pjotr", "peter"),
-    ("volodymyr", "vladimir", "wladimir", "woldemar"),
-    ("mykhailo", "mikhail", "michail", "michael", "mychajlo"),
-    ("vasyl", "vasilii", "vasily", "wassili", "wassilij", "vasiliy"),
+    ("pavlo", "pavel", "pawel", "paul", "pawlo"),
+    ("petro", "petr", "pyotr", "pjotr", "peter", "piotr"),
+    ("volodymyr", "vladimir", "wladimir", "woldemar", "wolodymyr"),
+    ("mykhailo", "mikhail", "michail", "michael", "mychajlo", "mikhael"),
+    ("vasyl", "vasilii", "vasily", "wassili", "wassilij", "vasiliy", "vasilij", "wasyl"),
     ("kateryna", "ekaterina", "jekaterina", "yekaterina", "katharina", "katerina"),
     ("hryhorii", "grigorii", "grigori", "grigorij", "gregor", "grigory"),
-    ("fedir", "fedor", "fjodor", "fyodor", "theodor"),
-    ("andrii", "andrei", "andrej", "andreas", "andrey"),
+    # Федір (Ukrainian) / Фёдор (Russian: Fedor, Fyodor, Fjodor, Fëdor) / Theodor.
+    ("fedir", "fedor", "fjodor", "fyodor", "fiodor", "theodor", "fedor"),
+    ("andrii", "andrei", "andrej", "andreas", "andrey", "andriy"),
     ("iryna", "irina", "irene"),
-    ("khrystyna", "kristina", "christina", "krystyna"),
-    ("yurii", "iurii", "jurij", "yuri", "yury", "iouri", "georg"),
+    ("khrystyna", "kristina", "christina", "krystyna", "christine"),
+    ("yurii", "iurii", "jurij", "yuri", "yury", "iouri", "georg", "juri"),
+    # Дмитро / Дмитрий.
+    ("dmytro", "dmitrii", "dmitriy", "dmitry", "dmitrij", "dmitri"),
+    # Артем (Ukrainian, no ё) / Артём (Russian: Artyom, Artjom, Artiom).
+    ("artem", "artyom", "artjom", "artiom"),
+    # Кирило / Кирилл.
+    ("kyrylo", "kirill", "kiril", "kyrill"),
+    # Костянтин / Константин: the Ukrainian form has no n before s.
+    ("kostiantyn", "konstantin", "kostyantyn", "kostjantyn", "constantin"),
+    # Тетяна / Татьяна.
+    ("tetiana", "tatiana", "tatyana", "tatjana", "tetyana", "tetjana", "tanja"),
+    # Наталія / Наталья / German Natalie.
+    ("nataliia", "natalia", "natalya", "natalja", "natalie", "nathalie", "natalija"),
+    # Надія / Надежда (Nadezhda, Nadeschda, French Nadejda).
+    ("nadiia", "nadezhda", "nadezda", "nadeschda", "nadejda", "nadija", "nadiya"),
+    # Софія / София / German Sophie.
+    ("sofiia", "sofia", "sofiya", "sophia", "sophie", "sofija"),
+    ("liudmyla", "lyudmila", "ludmila", "ljudmila", "liudmila"),
+    ("iuliia", "yuliia", "yulia", "julia", "julija", "ioulia"),
+    # Arabic names: vowel quality and diphthongs (ai/ei/ay) are not written in Arabic
+    # script, so each romanisation picks its own; these are common name forms.
     ("mohammed", "muhammad", "mohamad", "mohamed", "muhammed", "mohammad", "mhd", "mohd"),
+    ("ahmad", "ahmed", "achmed", "achmad"),
+    ("hussein", "husain", "hussain", "hossein", "husein", "houssein"),
+    ("husseini", "hussaini", "husaini", "hosseini"),
+    ("zainab", "zeinab", "zaynab", "seinab"),
+    ("layla", "leila", "laila", "leyla"),
+    ("maryam", "mariam", "meryem", "miriam", "maryem"),
+    ("darwish", "derwisch", "darwisch", "derwish"),
+    ("sharif", "cherif", "scharif", "sherif", "chérif"),
     ("uthman", "osman", "othman", "usman", "outhman"),
     ("jamal", "gamal", "djamal", "dschamal"),
     ("jamil", "gamil", "djamil", "dschamil"),
     ("jamila", "gamila", "djamila", "dschamila"),
     ("rajab", "ragab", "radschab"),
     ("yusuf", "yousef", "youssef", "jussuf", "yousif", "yusef", "joseph", "josef"),
+    ("khaled", "khalid", "chaled", "chalid"),
+    ("said", "saeed", "sayed", "sayyid", "saied"),
 ]
 
 
 def fold(text: str) -> str:
     """Lower-case Latin letters, spaces and hyphens; Cyrillic read letter by letter."""
     out = []
-    for char in (text or "").casefold():
+    for char in unicodedata.normalize("NFC", text or "").casefold():
         if char in _CYRILLIC:
             out.append(_CYRILLIC[char])
         elif char in _SPECIAL:
@@ -144,9 +194,18 @@ def _classes(token: str) -> tuple[str, ...]:
     for pattern, replacement in _PRE:
         token = pattern.sub(replacement, token)
     coded = _GROUP_RE.sub(lambda m: _GROUP_MAP[m.group(0)], token)
-    coded = re.sub(r"[^A-Z§]", "", coded.upper())
+    coded = re.sub(r"[^A-Z§¤]", "", coded.upper())
     readings = {coded.replace("§", "S"), coded.replace("§", "H")} if "§" in coded else {coded}
-    return tuple(sorted(_DOUBLES.sub(r"\1", r) for r in readings))
+    # "dj" is a glide in French/German renderings of Arabic (Djamal = Jamal) but d + glide
+    # in Slavic ones (Djacenko = Diachenko = Дяченко): keep both readings.
+    if "¤" in coded:
+        readings = {r.replace("¤", v) for r in readings for v in ("I", "DI")}
+    # ё/ьо after a consonant: Russian Kovalëv/Kovalyov/Kowaljow vs Ukrainian Kovalov
+    # (Ковальов): the glide is written or not, so it is dropped before O.
+    # Russian feminine -skaya/-ckaja vs Ukrainian -ska (Вишневська / Вишневская).
+    readings = {_DOUBLES.sub(r"\1", _GLIDE_O.sub("O", _DOUBLES.sub(r"\1", r))) for r in readings}
+    readings = {_SKAIA.sub("A", r) for r in readings}
+    return tuple(sorted(readings))
 
 
 def _alias_key(token: str) -> str:
@@ -244,23 +303,46 @@ def block_key(token: str) -> tuple[str, ...]:
 
 
 def name_block_keys(
-    family: list[str], given: list[str], year: int | None, documents: list[str]
+    family: list[str],
+    given: list[str],
+    birth: PartialDate,
+    documents: Sequence[str] = (),
+    postcode: str = "",
 ) -> list[str]:
-    """Blocking keys for one name reading of a record.
+    """Blocking keys for one name reading of a record (each at most 64 characters).
 
-    - `n:` first family + first given token, order-free (catches swapped names and any
-      birth-date corruption),
-    - `y:` any of those two tokens + birth year (catches a typo in the other token),
+    A name key alone ("Shevchenko Oleksandr") would hold thousands of records at a million
+    clients, so every name key is combined with a second, independent piece of evidence;
+    each key survives one kind of corruption of the other fields:
+
+    - `ny:` first family + first given token, order-free (swapped names), + birth year:
+      survives day/month swaps, 00.00.YYYY, 01.01., a typo in day or month;
+    - `nd:` the same names + day and month sorted: survives a typo in the year;
+    - `td:` one name token + year + sorted day and month: survives a typo in the other name;
+    - `np:` the names + postcode: for records without a birth date;
     - `d:` document numbers.
+
+    Not blocked (and so missed unless a document number links them): a name typo together
+    with a partial or corrupted date, and an undated record at another address.
     """
     out: list[str] = []
     first_family = block_key(family[0]) if family else ()
     first_given = block_key(given[0]) if given else ()
-    for fk in first_family or ("",):
-        for gk in first_given or ("",):
-            out.append("n:" + "|".join(sorted((fk, gk))))
-    if year:
+    names = [
+        "|".join(sorted((fk, gk))) for fk in first_family or ("",) for gk in first_given or ("",)
+    ]
+    day_month = ""
+    if birth.precision == "day":
+        day_month = "-".join(str(v) for v in sorted((birth.day, birth.month)))
+    for name in names:
+        if birth.year:
+            out.append(f"ny:{name}:{birth.year}")
+        if day_month:
+            out.append(f"nd:{name}:{day_month}")
+        if postcode:
+            out.append(f"np:{name}:{postcode.strip()[:10]}")
+    if day_month:
         for key in (*first_family, *first_given):
-            out.append(f"y:{key}:{year}")
-    out.extend(f"d:{number}" for number in documents if number)
+            out.append(f"td:{key}:{birth.year}:{day_month}")
+    out.extend(f"d:{number[:60]}" for number in documents if number)
     return list(dict.fromkeys(out))

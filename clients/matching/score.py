@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING
@@ -25,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.dates import PartialDate
 from clients.matching.normalize import (
+    block_key,
     is_patronymic,
     name_block_keys,
     token_keys,
@@ -38,6 +41,13 @@ if TYPE_CHECKING:
 DEFAULT_THRESHOLD = 0.85
 # A pair capped as a hard negative never scores above this.
 HARD_NEGATIVE_CAP = 0.3
+# Log-odds of a pair that agrees on a name carried by one record and nothing else is
+# known: log(prior odds x P(name agrees | same person)), fitted on the synthetic set.
+BASE_LOGIT = 0.0
+# Without frequencies (`score_pair(a, b)` at intake), a name counts as this common.
+DEFAULT_NAME_COUNT = 4
+# From this many records per name key, the reasons say "common name".
+COMMON_NAME_COUNT = 20
 
 REASON_LABELS = {
     "name_same": _("same name"),
@@ -48,6 +58,8 @@ REASON_LABELS = {
     "names_swapped": _("family and given names swapped"),
     "patronymic_dropped": _("patronymic only in one record"),
     "patronymic_different": _("different patronymics"),
+    "patronymic_same": _("same patronymic"),
+    "name_common": _("common name: weaker evidence"),
     "extra_name": _("additional name in one record"),
     "original_script": _("same name in original script"),
     "birth_same": _("same birth date"),
@@ -78,6 +90,20 @@ class Reading:
     given: tuple[str, ...]
     patronymics: tuple[str, ...]
     original_script: bool = False
+
+    @cached_property
+    def roles(self) -> tuple[tuple[str, str], ...]:
+        return tuple((t, "f") for t in self.family) + tuple((t, "g") for t in self.given)
+
+    @cached_property
+    def core(self) -> tuple[int, ...]:
+        """Positions in `roles` of the first family and the first given token."""
+        out = []
+        if self.family:
+            out.append(0)
+        if self.given:
+            out.append(len(self.family))
+        return tuple(out)
 
 
 def _reading(family: str, given: str, *, original_script: bool = False) -> Reading | None:
@@ -150,16 +176,36 @@ class MatchRecord:
     def address_key(self) -> str:
         return re.sub(r"\W+", "", (self.street + self.postcode).casefold())
 
+    @cached_property
+    def name_key(self) -> str:
+        """Coarse order-free key of the first family and given name, for name frequencies."""
+        if not self.readings:
+            return ""
+        reading = self.readings[0]
+        parts = [
+            block_key(tokens_[0])[0].replace("H", "S") if tokens_ else ""
+            for tokens_ in (reading.family, reading.given)
+        ]
+        return "|".join(sorted(parts))
+
     def blocking_keys(self) -> list[str]:
-        """Short strings to index; two records that may match share at least one."""
-        keys: list[str] = []
-        for reading in self.readings:
-            keys.extend(
-                name_block_keys(
-                    list(reading.family), list(reading.given), self.birth.year, self.documents
+        """Short strings to index (each at most 64 characters); two records that may
+        match share at least one. See `normalize.name_block_keys`."""
+        cached = self.__dict__.get("_blocking_keys")
+        if cached is None:
+            keys: list[str] = []
+            for reading in self.readings:
+                keys.extend(
+                    name_block_keys(
+                        list(reading.family),
+                        list(reading.given),
+                        self.birth,
+                        self.documents,
+                        self.postcode,
+                    )
                 )
-            )
-        return list(dict.fromkeys(keys))
+            cached = self.__dict__["_blocking_keys"] = list(dict.fromkeys(keys))
+        return list(cached)
 
 
 @dataclass
@@ -172,65 +218,116 @@ class Match:
         return [str(REASON_LABELS[code]) for code in self.reasons]
 
 
-@lru_cache(maxsize=500_000)
+@lru_cache(maxsize=1_000_000)
 def _token_sim(a: str, b: str) -> float:
+    if a == b:
+        return 1.0
     return token_similarity(token_keys(a), token_keys(b))
+
+
+@dataclass(frozen=True)
+class NameFrequencies:
+    """How many records carry each name key (`MatchRecord.name_key`) in the compared set.
+
+    A shared "Oleksandr Shevchenko" born 1985 is weak evidence when the set holds a hundred
+    of them and strong evidence for a rare name: the name's log-likelihood ratio is
+    log(m / u) with u = count / N, and with a prior of about one duplicate per N pairs the
+    N cancels, so only the count matters. `find_pairs` counts over the records it is
+    given; `score_pair` without frequencies assumes `default`, a fairly rare name.
+    """
+
+    counts: Mapping[str, int]
+    default: int = DEFAULT_NAME_COUNT
+
+    @classmethod
+    def of(cls, records: Iterable[MatchRecord]) -> NameFrequencies:
+        return cls(Counter(record.name_key for record in records))
+
+    def count(self, key: str) -> int:
+        return self.counts.get(key, self.default) if key else self.default
+
+
+_DEFAULT_FREQUENCIES = NameFrequencies({})
 
 
 @dataclass
 class _NameComparison:
-    similarity: float
+    similarity: float  # mean over matched tokens, for display and tie breaking
+    core: float  # worst similarity among the first family and first given tokens
     family_similarity: float
     given_similarity: float | None
+    weight: float  # log-odds contribution of the names (frequency not included)
     reasons: list[str]
 
 
 def _compare_readings(ra: Reading, rb: Reading) -> _NameComparison:
-    a = [(t, "f") for t in ra.family] + [(t, "g") for t in ra.given]
-    b = [(t, "f") for t in rb.family] + [(t, "g") for t in rb.given]
-    pairs = sorted(
+    a = ra.roles
+    b = rb.roles
+    sims = sorted(
         (
             (_token_sim(ta, tb), i, j)
-            for i, (ta, _ra) in enumerate(a)
-            for j, (tb, _rb) in enumerate(b)
+            for i, (ta, _x) in enumerate(a)
+            for j, (tb, _y) in enumerate(b)
         ),
         reverse=True,
     )
     used_a: set[int] = set()
     used_b: set[int] = set()
     matched: list[tuple[float, int, int]] = []
-    for sim, i, j in pairs:
+    for sim, i, j in sims:
         if i in used_a or j in used_b:
             continue
         used_a.add(i)
         used_b.add(j)
         matched.append((sim, i, j))
-    n = min(len(a), len(b))
     if not matched:
-        return _NameComparison(0.0, 0.0, None, ["name_different"])
+        return _NameComparison(0.0, 0.0, 0.0, None, -9.0, ["name_different"])
+    n = min(len(a), len(b))
     similarity = sum(s for s, _i, _j in matched) / n
-    extra = max(len(a), len(b)) - n
+    best_of_a = {i: s for s, i, _j in matched}
+    best_of_b = {j: s for s, _i, j in matched}
+    # The first family and first given token of both records must find a partner: an
+    # Arabic middle name (the father's) may be dropped, the person's own name may not
+    # ("Habib Mohammed Al-Ahmad" is Habib, son of Mohammed, not Mohammed Al-Ahmad).
+    core = min([best_of_a.get(i, 0.0) for i in ra.core] + [best_of_b.get(j, 0.0) for j in rb.core])
     reasons: list[str] = []
+    weight = 0.0
+    if core >= 0.999:
+        pass
+    elif core >= 0.85:
+        weight -= 1.5  # a typo or an unlisted variant in one name
+    elif core >= 0.7:
+        weight -= 4.5
+    else:
+        weight -= 9.0
+    extra = max(len(a), len(b)) - n
+    unmatched_core = any(i not in best_of_a for i in ra.core) or any(
+        j not in best_of_b for j in rb.core
+    )
     if extra:
-        similarity -= 0.02 * min(extra, 2)
+        weight -= 0.3 * min(extra, 2)
         reasons.append("extra_name")
+    # Further agreeing tokens (double names, a middle name in both) make a name rarer.
+    agreeing = sum(1 for s, _i, _j in matched if s >= 0.999)
+    if agreeing > 2:
+        weight += 1.0 * min(agreeing - 2, 2)
     if n < 2:
-        similarity *= 0.85  # one token alone says little ("Kovalenko")
+        weight -= 2.0  # one token alone says little ("Kovalenko")
     family = [s for s, i, j in matched if a[i][1] == "f" or b[j][1] == "f"]
     family_similarity = max(family) if family else 0.0
-    # Given names when roles are kept, or the crossed pairs when names were swapped.
     given_only = [s for s, i, j in matched if a[i][1] == "g" or b[j][1] == "g"]
-    swapped = any(a[i][1] != b[j][1] and s >= 0.85 for s, i, j in matched) and all(
-        a[i][1] != b[j][1] for s, i, j in matched if s >= 0.85
-    )
+    strong = [(i, j) for s, i, j in matched if s >= 0.85]
+    swapped = bool(strong) and all(a[i][1] != b[j][1] for i, j in strong)
     if swapped:
         reasons.append("names_swapped")
         given_similarity = min(s for s, _i, _j in matched) if len(matched) > 1 else None
     else:
         given_similarity = min(given_only) if given_only and ra.given and rb.given else None
-    if all(a[i][0] == b[j][0] for s, i, j in matched) and not extra:
+    if unmatched_core and ra.given and rb.given:
+        given_similarity = 0.0
+    if all(a[i][0] == b[j][0] for _s, i, j in matched) and not extra:
         reasons.insert(0, "name_same")
-    elif all(s == 1.0 for s, _i, _j in matched):
+    elif core >= 0.999 and all(s >= 0.999 for s, _i, _j in matched):
         canon = any(
             token_keys(a[i][0]).canonical == token_keys(b[j][0]).canonical
             and token_keys(a[i][0]).canonical != a[i][0]
@@ -238,7 +335,7 @@ def _compare_readings(ra: Reading, rb: Reading) -> _NameComparison:
             if a[i][0] != b[j][0]
         )
         reasons.insert(0, "name_equivalent" if canon else "name_translit")
-    elif similarity >= 0.85:
+    elif core >= 0.85:
         reasons.insert(0, "name_similar")
     else:
         reasons.insert(0, "name_different")
@@ -247,7 +344,11 @@ def _compare_readings(ra: Reading, rb: Reading) -> _NameComparison:
     elif ra.patronymics and rb.patronymics:
         if _token_sim(ra.patronymics[0], rb.patronymics[0]) < 0.85:
             reasons.append("patronymic_different")
-    return _NameComparison(similarity, family_similarity, given_similarity, reasons)
+            weight -= 3.0
+        else:
+            reasons.append("patronymic_same")
+            weight += 1.5  # the father's name agrees: a second, independent name
+    return _NameComparison(similarity, core, family_similarity, given_similarity, weight, reasons)
 
 
 def compare_names(a: MatchRecord, b: MatchRecord) -> _NameComparison:
@@ -255,16 +356,34 @@ def compare_names(a: MatchRecord, b: MatchRecord) -> _NameComparison:
     for ra in a.readings:
         for rb in b.readings:
             result = _compare_readings(ra, rb)
-            if ra.original_script and rb.original_script and result.similarity >= 0.99:
+            if ra.original_script and rb.original_script and result.core >= 0.999:
                 result.reasons.append("original_script")
-            if best is None or result.similarity > best.similarity:
+                result.weight += 0.5
+            if best is None or (result.weight, result.similarity) > (
+                best.weight,
+                best.similarity,
+            ):
                 best = result
-    return best or _NameComparison(0.0, 0.0, None, ["name_different"])
+    return best or _NameComparison(0.0, 0.0, 0.0, None, -9.0, ["name_different"])
 
 
 def _one_digit_apart(a: PartialDate, b: PartialDate) -> bool:
     sa, sb = str(a), str(b)
     return sum(x != y for x, y in zip(sa, sb, strict=True)) == 1
+
+
+# Log-likelihood ratios of the birth-date relations: log(P(relation | same person) /
+# P(relation | two people with the same name)). Birth years of namesakes spread over
+# about 70 years, so a full-date agreement is ~25,000 times likelier for one person
+# (log 10), an agreeing year alone about 70 times (log 4.2).
+BIRTH_WEIGHTS = {
+    "birth_same": 9.5,
+    "birth_dm_swapped": 6.5,
+    "birth_one_digit": 3.0,
+    "birth_jan1_convention": 3.5,
+    "birth_partial_compatible": 4.2,
+    "birth_unknown": 0.0,
+}
 
 
 def compare_birth(a: PartialDate, b: PartialDate) -> tuple[float, str]:
@@ -273,46 +392,69 @@ def compare_birth(a: PartialDate, b: PartialDate) -> tuple[float, str]:
         return 0.0, "birth_unknown"
     if a.precision == "day" and b.precision == "day":
         if a == b:
-            return 5.0, "birth_same"
+            return BIRTH_WEIGHTS["birth_same"], "birth_same"
         if a.year == b.year and a.day == b.month and a.month == b.day:
-            return 3.5, "birth_dm_swapped"
+            return BIRTH_WEIGHTS["birth_dm_swapped"], "birth_dm_swapped"
         if a.year == b.year and (1, 1) in ((a.day, a.month), (b.day, b.month)):
-            return 0.5, "birth_jan1_convention"
+            return BIRTH_WEIGHTS["birth_jan1_convention"], "birth_jan1_convention"
         if _one_digit_apart(a, b):
-            return 1.0, "birth_one_digit"
-        return (-3.0 if a.year == b.year else -6.0), "birth_different"
+            return BIRTH_WEIGHTS["birth_one_digit"], "birth_one_digit"
+        return (-4.0 if a.year == b.year else -6.0), "birth_different"
     # At least one is partial: compatible when every part both know agrees.
     if a.year != b.year:
         if a.precision == b.precision and _one_digit_apart(a, b):
             return 0.5, "birth_one_digit"
-        return -5.0, "birth_different"
+        return -6.0, "birth_different"
     if a.month and b.month and a.month != b.month:
         if a.day is None and b.day is None:
-            return -2.0, "birth_different"
+            return -3.0, "birth_different"
         if not (a.day == b.month or b.day == a.month):
-            return -2.0, "birth_different"
+            return -3.0, "birth_different"
     known_month = bool(a.month and b.month and a.month == b.month)
-    return (1.0 if known_month else 0.5), "birth_partial_compatible"
+    weight = BIRTH_WEIGHTS["birth_partial_compatible"] + (1.5 if known_month else 0.0)
+    return weight, "birth_partial_compatible"
 
 
-def score_pair(a: MatchRecord, b: MatchRecord) -> Match:
+def _same_document(a: MatchRecord, b: MatchRecord) -> bool:
+    return bool(a.documents and b.documents and set(a.documents) & set(b.documents) - {""})
+
+
+def upper_bound_logit(a: MatchRecord, b: MatchRecord) -> float:
+    """A cheap bound on `score_pair`'s log-odds from dates, sex and documents only.
+
+    Lets the batch skip the name comparison for candidates that cannot reach a threshold
+    (same name block, clearly other birth date or sex)."""
+    if _same_document(a, b):
+        return math.inf
+    birth_weight, _reason = compare_birth(a.birth, b.birth)
+    sex_penalty = -5.0 if a.sex in "fm" and b.sex in "fm" and a.sex and b.sex != a.sex else 0.0
+    # Best case for names: rarest name, several agreeing tokens, same patronymic.
+    return BASE_LOGIT - math.log(2) + 4.5 + birth_weight + sex_penalty + 0.5 + 0.3
+
+
+def score_pair(a: MatchRecord, b: MatchRecord, frequencies: NameFrequencies | None = None) -> Match:
+    """Probability-like score that `a` and `b` are the same person, with reason codes.
+
+    `frequencies` (optional) makes common names weaker evidence (see `NameFrequencies`).
+    """
     names = compare_names(a, b)
     reasons = list(names.reasons)
-    logit = -4.5
-    logit += max(-10.0, min(4.5, 25.0 * (names.similarity - 0.82)))
-    if "patronymic_different" in reasons:
-        logit -= 2.0
+    frequencies = frequencies or _DEFAULT_FREQUENCIES
+    count = max(frequencies.count(a.name_key), frequencies.count(b.name_key), 2)
+    logit = BASE_LOGIT - math.log(count) + names.weight
+    if count >= COMMON_NAME_COUNT and names.core >= 0.85:
+        reasons.append("name_common")
 
     birth_weight, birth_reason = compare_birth(a.birth, b.birth)
     logit += birth_weight
     reasons.append(birth_reason)
 
-    same_document = bool(set(a.documents) & set(b.documents) - {""})
+    same_document = _same_document(a, b)
     if same_document:
-        logit += 8.0
+        logit += 9.0
         reasons.append("same_document")
     elif a.documents and b.documents:
-        logit -= 0.5
+        logit -= 0.5  # people hold several documents: weak evidence only
         reasons.append("document_different")
 
     if a.sex in "fm" and b.sex in "fm" and a.sex and b.sex:
@@ -325,19 +467,19 @@ def score_pair(a: MatchRecord, b: MatchRecord) -> Match:
 
     if a.nationalities and b.nationalities:
         if set(a.nationalities) & set(b.nationalities):
-            logit += 0.5
+            logit += 0.3
             reasons.append("nationality_same")
         else:
             logit -= 1.5
             reasons.append("nationality_different")
 
-    score = 1.0 / (1.0 + math.exp(-logit))
+    score = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, logit))))
     # Same family, clearly other given names: twins, siblings, parents and children.
     if (
         not same_document
         and names.family_similarity >= 0.9
         and names.given_similarity is not None
-        and names.given_similarity < 0.8
+        and names.given_similarity < 0.7
     ):
         score = min(score, HARD_NEGATIVE_CAP)
         same_birth = birth_reason == "birth_same"

@@ -234,9 +234,12 @@ def _birth(rng: random.Random, year: int) -> PartialDate:
 
 
 def _feminine(family_cyr: str) -> str:
-    if family_cyr.endswith(("ький", "ский", "цкий")):
-        return family_cyr[:-2] + ("ка" if family_cyr.endswith("ький") else "кая")
-    if family_cyr.endswith(("ов", "ёв", "ев", "йов", "ин")):
+    """Female form: Хмельницький -> Хмельницька, Вишневский -> Вишневская, Щукін -> Щукіна."""
+    if family_cyr.endswith(("ький", "цький", "ський")):
+        return family_cyr[:-2] + "а"
+    if family_cyr.endswith(("ский", "цкий")):
+        return family_cyr[:-2] + "ая"
+    if family_cyr.endswith(("ов", "ёв", "ев", "йов", "ьов", "ин", "ін")):
         return family_cyr + "а"
     return family_cyr
 
