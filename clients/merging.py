@@ -376,7 +376,10 @@ def client_merge(
             "documents_kept": documents["kept"],
             "case_notes": notes,
             "grants": grants,
-            "household_before": {"survivor": survivor_before["household"], **merged_before},
+            "household_before": {
+                "survivor": survivor_before["household"],
+                "merged": merged_before["household"],
+            },
         },
         merged_by=actor,
     )
@@ -539,7 +542,7 @@ def _stored(client: Client, name: str) -> Any:
     if name == "country_of_birth":
         return str(value.code) if value else ""
     if name == "phone":
-        return str(value) if value else ""
+        return value.as_e164 if value else ""
     return value
 
 
