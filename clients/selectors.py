@@ -263,13 +263,14 @@ def duplicate_candidates(
     ids = (
         ClientMatchKey.objects.filter(key__in=keys)
         .exclude(client_id__in=list(exclude_ids))
-        .values_list("client_id", flat=True)
+        .values("client_id")
         .distinct()[:MAX_CANDIDATES]
     )
     clients = (
-        Client.objects.filter(pk__in=list(ids), merged_into__isnull=True)
+        Client.objects.filter(pk__in=ids, merged_into__isnull=True)
         .select_related("registered_by")
         .prefetch_related("documents")
+        .order_by()
     )
     found = []
     for client in clients:
