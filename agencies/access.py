@@ -244,6 +244,31 @@ def access_rebuild(*, client: Client, agency: Agency) -> None:
             row.save(update_fields=["expires_on"])
 
 
+def access_grant_owner_bulk(*, clients: list[Client], agency: Agency) -> None:
+    """The registering agency's `view_client` row for many new records at once (the row
+    access_rebuild derives for a registration); for bulk imports of records that have no
+    grants yet."""
+    from django.contrib.auth.models import Permission
+
+    from clients.models import ClientGroupObjectPermission
+
+    permission = Permission.objects.get(
+        content_type__app_label="clients",
+        content_type__model="client",
+        codename=WHOLE_RECORD_PERM,
+    )
+    ClientGroupObjectPermission.objects.bulk_create(
+        ClientGroupObjectPermission(
+            content_object_id=client.pk,
+            group_id=agency.group_id,
+            permission=permission,
+            expires_on=None,
+        )
+        for client in clients
+        if client.registered_by_id == agency.pk
+    )
+
+
 _NOT_YET = object()
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from clients.views import intake, records, review
+from clients.views import imports, intake, records, review
 
 app_name = "clients"
 
@@ -18,6 +18,8 @@ urlpatterns = [
     path("<int:pk>/handover/", records.client_handover, name="client-handover"),
     path("<int:pk>/sheet/", records.handover_sheet, name="handover-sheet"),
     path("grants/<int:grant_pk>/revoke/", records.grant_revoke, name="grant-revoke"),
+    path("import/", imports.client_import, name="client-import"),
+    path("import/<int:pk>/", imports.client_import_detail, name="client-import-detail"),
     path("duplicates/", review.duplicate_queue, name="duplicate-queue"),
     path("duplicates/<int:pk>/", review.duplicate_pair, name="duplicate-pair"),
     path("merges/<int:pk>/undo/", review.merge_undo, name="merge-undo"),
