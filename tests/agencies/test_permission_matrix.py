@@ -548,6 +548,13 @@ def _record_accesses_probes(world: World, viewer: Viewer) -> list[Probe]:
     ]
 
 
+def _review_probes(world: World, viewer: Viewer) -> list[Probe]:
+    """The duplicate review (pair page, undo of a merge) is refused by role first; the
+    pairs and merges themselves are checked in tests/clients/test_review_queue.py and
+    test_merge.py (the matrix's world has none)."""
+    return [Probe({"pk": MISSING_ID}, lambda v, w: 404 if v.role in SUPERVISING else 403)]
+
+
 ROUTES: dict[str, Route] = {
     "clients:client-detail": Route(frozenset({"pk"}), _record(_sees(IDENTITY))),
     "clients:client-history": Route(frozenset({"pk"}), _record(_sees(IDENTITY))),
@@ -576,11 +583,19 @@ ROUTES: dict[str, Route] = {
     ),
     "agencies:request-decide": Route(frozenset({"pk"}), _request_decide_probes),
     "audit:record-accesses": Route(frozenset({"pk"}), _record_accesses_probes),
+    "clients:duplicate-pair": Route(frozenset({"pk"}), _review_probes),
+    "clients:merge-undo": Route(frozenset({"pk"}), _review_probes, post_only=True),
 }
 # Refused to caseworkers (403) before any id is looked up.
-REFUSED_BY_ROLE = {"audit:record-accesses"}
+REFUSED_BY_ROLE = {"audit:record-accesses", "clients:duplicate-pair", "clients:merge-undo"}
 # Pages without ids that list records: checked with their own assertions below.
-LIST_PAGES = {"clients:client-search", "agencies:inbox", "audit:event-list"}
+# (The duplicate queue: checked in tests/clients/test_review_queue.py.)
+LIST_PAGES = {
+    "clients:client-search",
+    "agencies:inbox",
+    "audit:event-list",
+    "clients:duplicate-queue",
+}
 # Pages without ids that show no record (checked once per viewer for leaks and 500s).
 PAGES_WITHOUT_RECORDS = {"home", "login", "logout", "language-set", "clients:client-create"}
 

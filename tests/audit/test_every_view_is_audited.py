@@ -46,7 +46,7 @@ from agencies.models import AccessRequest, Agency, Grant, LegalBasis, User
 from audit.models import AuditEvent
 from clients import services as client_services
 from clients.dates import PartialDate
-from clients.models import CaseNote, Client, IdentityDocument
+from clients.models import CaseNote, Client, DuplicatePair, IdentityDocument
 from clients.sections import FORM_SECTIONS
 from tests.factories import AgencyFactory, ClientFactory, DocumentFactory, UserFactory
 
@@ -396,6 +396,19 @@ VISITS_WITH_PARAMETERS: dict[str, Builder] = {
         Visit("supervisor", kwargs={"pk": w.access_request.pk}, shows_data=True)
     ],
     "admin:app_list": lambda w, _p: [Visit("admin", kwargs={"app_label": "clients"})],
+    # Oksana and her son, both LAF's, proposed as duplicates: shown side by side.
+    "clients:duplicate-pair": lambda w, _p: [
+        Visit("supervisor", kwargs={"pk": _review_pair(w).pk}, shows_data=True)
+    ],
+    # Import runs hold row numbers and reasons, no personal data; none in this world: 404
+    # (the result page is tested in tests/clients/test_import.py).
+    "clients:client-import-detail": lambda w, _p: [
+        Visit("supervisor", kwargs={"pk": 2_000_000_000}),
+    ],
+    "clients:merge-undo": lambda w, _p: [  # POST-only; no merge in this world: 404
+        Visit("supervisor", kwargs={"pk": 2_000_000_000}),
+        Visit("supervisor", kwargs={"pk": 2_000_000_000}, method="post"),
+    ],
 }
 for _model in (
     "clients.client",
@@ -406,6 +419,20 @@ for _model in (
     "agencies.accessrequest",
 ):
     VISITS_WITH_PARAMETERS |= for_admin(_model)
+
+
+def _review_pair(world: World) -> DuplicatePair:
+    pair, _created = DuplicatePair.objects.get_or_create(
+        client_a_id=min(world.oksana.pk, world.taras.pk),
+        client_b_id=max(world.oksana.pk, world.taras.pk),
+        defaults={"score": 0.91, "reasons": ["name_similar"], "source": "report"},
+    )
+    return pair
+
+
+def _queue_visits(world: World) -> list[Visit]:
+    _review_pair(world)
+    return [Visit("caseworker"), Visit("supervisor", shows_data=True)]  # caseworker: 403
 
 
 def _admin_internals() -> dict[str, str]:
@@ -473,6 +500,7 @@ EXTRA_VISITS: dict[str, Builder] = {
         Visit("caseworker", shows_data=True),  # Nadiya's handover
         Visit("supervisor", shows_data=True),  # and the Sozialamt's request for Taras
     ],
+    "clients:duplicate-queue": lambda w, _p: _queue_visits(w),
     "audit:event-list": lambda w, _p: [
         Visit("supervisor"),
         Visit("supervisor", data={"client": w.oksana.pk, "action": "view"}),
