@@ -67,12 +67,18 @@ def duplicate_pair(request: HttpRequest, pk: int) -> HttpResponse:
         response = _decide(request, pair, a, b)
         if response is not None:
             return response
+    selected_survivor = request.POST.get("survivor") or str(a.pk)
+    survivor_key = "b" if selected_survivor == str(b.pk) else "a"
     rows = [
-        row
+        {
+            "field": row,
+            # What was sent, else the default for the record to keep.
+            "chosen": request.POST.get(f"choice_{row.name}")
+            or (row.default_if_a if survivor_key == "a" else row.default_if_b),
+        }
         for row in merging.compare(a, b)
         if a.access.can_view(row.section) and b.access.can_view(row.section)
     ]
-    selected_survivor = request.POST.get("survivor") or str(a.pk)
     context = {
         "pair": pair,
         "a": a,

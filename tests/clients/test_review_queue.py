@@ -140,10 +140,12 @@ def test_pair_page_compares_side_by_side_and_audits_both_records(
     assert 'class="merge-differs"' in body
     assert str(merging.REASON_LABELS["name_translit"]) in body
     assert 'style="' not in body
-    family = next(row for row in response.context["rows"] if row.name == "family_name")
-    assert family.differs
-    sex = next(row for row in response.context["rows"] if row.name == "sex")
-    assert not sex.differs
+    rows = {row["field"].name: row for row in response.context["rows"]}
+    assert rows["family_name"]["field"].differs
+    assert not rows["sex"]["field"].differs
+    # The record to keep is the first; its family name is proposed.
+    assert rows["family_name"]["chosen"] == "a"
+    assert 'name="choice_family_name" id="choice-family_name-a" value="a"' in body
     viewed = AuditEvent.objects.filter(actor=laf_supervisor, action="view")
     assert {e.object_id for e in viewed} >= {str(pair.client_a_id), str(pair.client_b_id)}
     assert 'value="merge"' in body
@@ -195,7 +197,7 @@ def test_a_cross_agency_pair_offers_only_not_the_same_person(
     assert 'value="merge"' not in response.content.decode()
     assert not response.context["may_merge"]
     # Sections the Sozialamt did not grant (residence) are not compared.
-    assert {row.section for row in response.context["rows"]} == {"identity", "contact"}
+    assert {row["field"].section for row in response.context["rows"]} == {"identity", "contact"}
     response = client.post(url, {"decision": "merge", "survivor": ours.pk})
     assert response.status_code == 200
     theirs.refresh_from_db()
