@@ -585,6 +585,11 @@ ROUTES: dict[str, Route] = {
     "audit:record-accesses": Route(frozenset({"pk"}), _record_accesses_probes),
     "clients:duplicate-pair": Route(frozenset({"pk"}), _review_probes),
     "clients:merge-undo": Route(frozenset({"pk"}), _review_probes, post_only=True),
+    # Import runs are the agency admins' (404 to everyone else); the matrix's world has
+    # none: checked in tests/clients/test_import.py.
+    "clients:client-import-detail": Route(
+        frozenset({"pk"}), lambda w, v: [Probe({"pk": MISSING_ID}, lambda v, w: 404)]
+    ),
 }
 # Refused to caseworkers (403) before any id is looked up.
 REFUSED_BY_ROLE = {"audit:record-accesses", "clients:duplicate-pair", "clients:merge-undo"}
@@ -597,7 +602,15 @@ LIST_PAGES = {
     "clients:duplicate-queue",
 }
 # Pages without ids that show no record (checked once per viewer for leaks and 500s).
-PAGES_WITHOUT_RECORDS = {"home", "login", "logout", "language-set", "clients:client-create"}
+# (The import page answers 403 to all but agency admins and lists only import runs.)
+PAGES_WITHOUT_RECORDS = {
+    "home",
+    "login",
+    "logout",
+    "language-set",
+    "clients:client-create",
+    "clients:client-import",
+}
 
 
 # --- Running requests and judging bodies ------------------------------------------------------
