@@ -251,6 +251,11 @@ def is_patronymic(token: str) -> bool:
 
 
 def tokens(text: str) -> list[str]:
+    return list(_tokens(text))
+
+
+@lru_cache(maxsize=200_000)
+def _tokens(text: str) -> tuple[str, ...]:
     """Folded name tokens with Arabic articles dropped and Abd compounds joined.
 
     Abdul Rahman, Abdulrahman, Abd al-Rahman and Abdel-Rahman all become "abdrahman":
@@ -276,7 +281,7 @@ def tokens(text: str) -> list[str]:
         out.append(token)
     if pending_abd:
         out.append("abd")
-    return out
+    return tuple(out)
 
 
 def token_similarity(a: TokenKeys, b: TokenKeys) -> float:
@@ -293,6 +298,7 @@ def token_similarity(a: TokenKeys, b: TokenKeys) -> float:
     return 0.45 * best_v + 0.35 * best_s + 0.2 * jaro
 
 
+@lru_cache(maxsize=200_000)
 def block_key(token: str) -> tuple[str, ...]:
     """Short index keys of one token: the first four consonant classes (vkey if too short)."""
     keys = token_keys(token)

@@ -15,6 +15,7 @@ number links them, because a household is the most common source of wrong merges
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections import Counter
@@ -43,7 +44,7 @@ DEFAULT_THRESHOLD = 0.85
 HARD_NEGATIVE_CAP = 0.3
 # Log-odds of a pair that agrees on a name carried by one record and nothing else is
 # known: log(prior odds x P(name agrees | same person)), fitted on the synthetic set.
-BASE_LOGIT = 0.0
+BASE_LOGIT = 1.0
 # Without frequencies (`score_pair(a, b)` at intake), a name counts as this common.
 DEFAULT_NAME_COUNT = 4
 # From this many records per name key, the reasons say "common name".
@@ -71,6 +72,8 @@ REASON_LABELS = {
     "birth_different": _("different birth dates"),
     "same_document": _("same document number"),
     "document_different": _("different document numbers"),
+    "postcode_same": _("same postcode"),
+    "postcode_different": _("different postcode"),
     "sex_same": _("same sex"),
     "sex_different": _("different sex"),
     "nationality_same": _("same nationality"),
@@ -106,6 +109,7 @@ class Reading:
         return tuple(out)
 
 
+@lru_cache(maxsize=200_000)
 def _reading(family: str, given: str, *, original_script: bool = False) -> Reading | None:
     fam = tokens(family)
     giv = tokens(given)
@@ -261,6 +265,14 @@ class _NameComparison:
 
 
 def _compare_readings(ra: Reading, rb: Reading) -> _NameComparison:
+    """Name comparison of two readings; a fresh copy of a cached result (common names
+    repeat, and the comparison is the costly part of a pair)."""
+    result = _compare_readings_cached(ra, rb)
+    return dataclasses.replace(result, reasons=list(result.reasons))
+
+
+@lru_cache(maxsize=300_000)
+def _compare_readings_cached(ra: Reading, rb: Reading) -> _NameComparison:
     a = ra.roles
     b = rb.roles
     sims = sorted(
@@ -427,9 +439,9 @@ def upper_bound_logit(a: MatchRecord, b: MatchRecord) -> float:
     if _same_document(a, b):
         return math.inf
     birth_weight, _reason = compare_birth(a.birth, b.birth)
-    sex_penalty = -5.0 if a.sex in "fm" and b.sex in "fm" and a.sex and b.sex != a.sex else 0.0
+    sex_penalty = -7.0 if a.sex in "fm" and b.sex in "fm" and a.sex and b.sex != a.sex else 0.0
     # Best case for names: rarest name, several agreeing tokens, same patronymic.
-    return BASE_LOGIT - math.log(2) + 4.5 + birth_weight + sex_penalty + 0.5 + 0.3
+    return BASE_LOGIT - math.log(2) + 4.5 + birth_weight + sex_penalty + 0.5 + 0.3 + 2.0
 
 
 def score_pair(a: MatchRecord, b: MatchRecord, frequencies: NameFrequencies | None = None) -> Match:
@@ -454,15 +466,28 @@ def score_pair(a: MatchRecord, b: MatchRecord, frequencies: NameFrequencies | No
         logit += 9.0
         reasons.append("same_document")
     elif a.documents and b.documents:
-        logit -= 0.5  # people hold several documents: weak evidence only
+        # Two records of one person usually cite the same passport, but people hold
+        # several documents (passport, ID card, residence permit): moderate evidence.
+        logit -= 2.0
         reasons.append("document_different")
+
+    postcode_a, postcode_b = a.postcode.strip(), b.postcode.strip()
+    if postcode_a and postcode_b:
+        # ~190 Berlin postcodes, shared by whole shelters; people move between offices.
+        if postcode_a == postcode_b:
+            logit += 2.0
+            reasons.append("postcode_same")
+        else:
+            logit -= 1.0
+            reasons.append("postcode_different")
 
     if a.sex in "fm" and b.sex in "fm" and a.sex and b.sex:
         if a.sex == b.sex:
             logit += 0.5
             reasons.append("sex_same")
         else:
-            logit -= 5.0
+            # Rarely a typing error, often a brother and sister (Oleksandr/Oleksandra).
+            logit -= 7.0
             reasons.append("sex_different")
 
     if a.nationalities and b.nationalities:

@@ -43,7 +43,13 @@ CORRUPTION_RATES = {
     "arabic_variant": 0.6,  # per token: other spelling of an Arabic name
     "arabic_article": 0.5,  # Al-Ahmad / Alahmad / Ahmad / El-Ahmad
     "drop_middle_name": 0.3,  # father's name given as middle name, dropped
+    # Registered again after moving (shelter to flat, another district): other address.
+    "moved": 0.25,
 }
+
+# Berlin has about 190 postcodes (10115-14199); many people share one (large shelters),
+# so a shared postcode is modest evidence. A fixed list, independent of the seed.
+POSTCODES = sorted(random.Random(190).sample(range(10115, 14200), 190))  # noqa: S311
 
 # (Ukrainian, Russian, German form or "")
 UA_MALE = [
@@ -270,7 +276,7 @@ def _persons(rng: random.Random, count: int) -> list[Person]:
         family = _zipf(rng, len(families), 0.8)
         street_name = rng.choice(["Haupt", "Linden", "Berliner", "Frankfurter", "Park"])
         street = f"{street_name}str. {rng.randint(1, 200)}"
-        postcode = f"1{rng.randint(2000, 4199):04d}"
+        postcode = str(rng.choice(POSTCODES))
         nationality = {"ua": "UA", "ru": "UA", "ar": rng.choice(["SY", "SY", "AF", "IQ"])}[origin]
         size = rng.choices([1, 2, 3, 4, 5], weights=[45, 20, 17, 12, 6])[0]
         parent_year = rng.randint(1950, 1995)
@@ -424,6 +430,12 @@ def _render(rng: random.Random, person: Person, *, duplicate: bool, system: str)
     birth = _corrupt_date(rng, person.birth) if duplicate else person.birth
     sex = "u" if roll() < rates["sex_missing"] else person.sex
     nationalities = () if roll() < rates["nationality_missing"] else (person.nationality,)
+    street, postcode = person.street, person.postcode
+    if duplicate and roll() < rates["moved"]:
+        street_name = rng.choice(["Haupt", "Linden", "Berliner", "Frankfurter", "Park"])
+        street, postcode = f"{street_name}str. {rng.randint(1, 200)}", str(rng.choice(POSTCODES))
+    elif duplicate and rng.random() < 0.5:
+        street = ""  # the other office wrote the postcode only
     document = person.document
     if duplicate and roll() >= rates["keep_document"]:
         document = ""
@@ -437,8 +449,8 @@ def _render(rng: random.Random, person: Person, *, duplicate: bool, system: str)
         nationalities=nationalities,
         documents=(document,) if document else (),
         household_id=person.household,
-        street=person.street if not duplicate or rng.random() < 0.5 else "",
-        postcode=person.postcode,
+        street=street,
+        postcode=postcode,
     )
 
 
