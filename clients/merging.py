@@ -16,8 +16,8 @@ person"; merging it needs both records to be held by one agency first (a handove
 The same rule applies to undoing a merge.
 
 What a merge does, in one transaction: the survivor takes the chosen value per field
-(through `client_update`, so history and audit see it); documents, case notes, grants
-and the chosen household membership move to the survivor; the merged record gets
+(through `client_update`, so history and audit see it); documents, case notes, grants,
+access requests and the chosen household membership move to the survivor; the merged record gets
 `merged_into` (a tracked save) and loses its blocking keys; permission rows are rebuilt
 for every agency involved; a `ClientMerge` keeps the survivor's values before and the
 ids of what moved, so `client_merge_undo` can put everything back. The merged record
@@ -39,7 +39,7 @@ from django.utils.translation import gettext_lazy
 from simple_history.utils import update_change_reason
 
 from agencies import access
-from agencies.models import Agency, Grant
+from agencies.models import AccessRequest, Agency, Grant
 from audit.models import AuditEvent
 from audit.services import audit_record
 from clients import services
@@ -355,6 +355,9 @@ def client_merge(
     CaseNote.objects.filter(pk__in=notes).update(client=survivor)
     grants = list(Grant.objects.filter(client=merged).values_list("pk", flat=True))
     Grant.objects.filter(pk__in=grants).update(client=survivor)
+    # Requests for access follow the grants: an approval must open the survivor.
+    requests = list(AccessRequest.objects.filter(client=merged).values_list("pk", flat=True))
+    AccessRequest.objects.filter(pk__in=requests).update(client=survivor)
 
     services.match_keys_refresh(clients=[merged, survivor])
     for client in (survivor, merged):
@@ -376,6 +379,7 @@ def client_merge(
             "documents_kept": documents["kept"],
             "case_notes": notes,
             "grants": grants,
+            "access_requests": requests,
             "household_before": {
                 "survivor": survivor_before["household"],
                 "merged": merged_before["household"],
@@ -426,6 +430,9 @@ def client_merge_undo(*, merge: ClientMerge, actor) -> ClientMerge:
         client=merged
     )
     Grant.objects.filter(pk__in=moved.get("grants", []), client=survivor).update(client=merged)
+    AccessRequest.objects.filter(pk__in=moved.get("access_requests", []), client=survivor).update(
+        client=merged
+    )
     for document in IdentityDocument.objects.filter(
         pk__in=moved.get("documents", []), client=survivor
     ):

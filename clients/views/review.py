@@ -90,6 +90,7 @@ def duplicate_pair(request: HttpRequest, pk: int) -> HttpResponse:
         "documents_a": a.documents.all() if a.access.can_view("documents") else None,
         "documents_b": b.documents.all() if b.access.can_view("documents") else None,
         "merges": pair.merges.select_related("merged_by", "undone_by").order_by("-pk"),
+        "may_undo": may_merge,
     }
     return render(request, "clients/duplicatepair_detail.html", context)
 

@@ -240,6 +240,24 @@ def test_undo_restores_fields_and_rows_exactly(
     assert undo.fields[0] == "undo"
 
 
+def test_a_pending_access_request_follows_to_the_survivor_and_back(
+    pair, first, second, laf_supervisor, jobcenter_caseworker, consent
+):
+    request = agency_services.access_request_create(
+        actor=jobcenter_caseworker,
+        client=second,
+        sections=["contact"],
+        legal_basis=consent,
+        purpose="SGB II",
+    )
+    merge = _merge(pair, laf_supervisor, first)
+    request.refresh_from_db()
+    assert request.client_id == first.pk
+    merging.client_merge_undo(merge=merge, actor=laf_supervisor)
+    request.refresh_from_db()
+    assert request.client_id == second.pk
+
+
 def test_undo_by_post_and_twice_is_refused(client, pair, first, second, laf_supervisor):
     merge = _merge(pair, laf_supervisor, first)
     client.force_login(laf_supervisor)
@@ -340,6 +358,10 @@ def test_merge_through_the_pair_page(client, pair, first, second, laf_supervisor
     assert second.sex == "f"  # default: the survivor's is unknown, the other's is known
     assert second.street == "Kopernikusstraße 5"  # default: survivor's empty
     assert str(second.phone)  # survivor's own value kept
+    merge = ClientMerge.objects.get(pair=pair)
+    page = client.get(url).content.decode()
+    assert reverse("clients:merge-undo", args=[merge.pk]) in page
+    assert 'value="merge"' not in page
 
 
 def test_household_membership_moves_with_the_chosen_value(
