@@ -96,7 +96,7 @@ ARTICLES = frozenset(
     {"al", "el", "ul", "ad", "ar", "as", "ash", "at", "az", "an", "ed", "es", "er"}
 )
 _ARTICLE_PREFIX = re.compile(r"^(?:al|el|ul|a[dnrstz]|ash)-(.+)$")
-_GLUED_ARTICLE = re.compile(r"^(?:al|el)(.{3,})$")
+_GLUED_ARTICLE = re.compile(r"^(?:al|el)(.{4,})$")  # Alahmad, not Alina/Elena
 _ABD = re.compile(r"^abd(?:oul|ul|el|al|ol|ur|ar|u)?-?(.{3,})$")
 _ABD_ALONE = frozenset({"abd", "abdul", "abdel", "abdal", "abdol", "abdoul", "abdu"})
 
@@ -111,7 +111,8 @@ NAME_EQUIVALENTS = [
     # then German/French/English renderings seen on older documents and at German offices.
     # Only forms whose sound-class keys differ need to be listed (e.g. Serhii/Sergei or
     # Ihor/Igor already agree because h and g share a class).
-    ("olena", "elena", "jelena", "yelena", "helene", "helena", "alena", "aljona", "alyona"),
+    # Not Alena/Aljona (Алёна, a name of its own) and not Alina.
+    ("olena", "elena", "jelena", "yelena", "helene", "helena", "ielena"),
     ("mykola", "nikolai", "nikolaj", "nikolay", "nikolaus", "nicolas", "mikola", "nicolai"),
     ("oleksandr", "aleksandr", "alexander", "alexandr", "olexandr", "oleksander"),
     ("oleksandra", "aleksandra", "alexandra", "olexandra"),
@@ -284,12 +285,23 @@ def _tokens(text: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+_FEMININE_ENDINGS = frozenset({"A", "IA"})
+GENDER_PAIR_SIMILARITY = 0.6
+
+
 def token_similarity(a: TokenKeys, b: TokenKeys) -> float:
     """0..1; 1.0 when the sound-class keys agree (the spellings may still differ)."""
     if a.raw == b.raw:
         return 1.0
     if set(a.vkeys) & set(b.vkeys):
         return 1.0
+    # Male and female form of one name (Oleksandr/Oleksandra, Yevhen/Yevheniia, Samir/
+    # Samira): siblings and twins, not a typo.
+    for x in a.vkeys:
+        for y in b.vkeys:
+            longer, shorter = (x, y) if len(x) > len(y) else (y, x)
+            if longer.startswith(shorter) and longer[len(shorter) :] in _FEMININE_ENDINGS:
+                return GENDER_PAIR_SIMILARITY
     best_v = max(Indel.normalized_similarity(x, y) for x in a.vkeys for y in b.vkeys)
     best_s = max(Indel.normalized_similarity(x, y) for x in a.skeletons for y in b.skeletons)
     if set(a.skeletons) & set(b.skeletons) and min(len(s) for s in a.skeletons) >= 3:

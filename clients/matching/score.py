@@ -340,11 +340,14 @@ def _compare_readings_cached(ra: Reading, rb: Reading) -> _NameComparison:
     if all(a[i][0] == b[j][0] for _s, i, j in matched) and not extra:
         reasons.insert(0, "name_same")
     elif core >= 0.999 and all(s >= 0.999 for s, _i, _j in matched):
+        # An equivalent form when at least one side was mapped by NAME_EQUIVALENTS.
         canon = any(
-            token_keys(a[i][0]).canonical == token_keys(b[j][0]).canonical
-            and token_keys(a[i][0]).canonical != a[i][0]
-            for _s, i, j in matched
-            if a[i][0] != b[j][0]
+            ka.canonical == kb.canonical and (ka.canonical != ka.raw or kb.canonical != kb.raw)
+            for ka, kb in (
+                (token_keys(a[i][0]), token_keys(b[j][0]))
+                for _s, i, j in matched
+                if a[i][0] != b[j][0]
+            )
         )
         reasons.insert(0, "name_equivalent" if canon else "name_translit")
     elif core >= 0.85:
@@ -504,7 +507,7 @@ def score_pair(a: MatchRecord, b: MatchRecord, frequencies: NameFrequencies | No
         not same_document
         and names.family_similarity >= 0.9
         and names.given_similarity is not None
-        and names.given_similarity < 0.7
+        and names.given_similarity < 0.8
     ):
         score = min(score, HARD_NEGATIVE_CAP)
         same_birth = birth_reason == "birth_same"
