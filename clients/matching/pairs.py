@@ -86,8 +86,8 @@ def _score_chunk(chunk: list[tuple[int, int]]) -> list[tuple[int, int, Match]]:
     out = []
     for i, j in chunk:
         a, b = records[i], records[j]
-        # Cheap reject before the name comparison: other birth date or sex.
-        if min_logit > -math.inf and upper_bound_logit(a, b) < min_logit:
+        # Cheap reject before the name comparison (common name, other date or sex).
+        if min_logit > -math.inf and upper_bound_logit(a, b, frequencies) < min_logit:
             continue
         out.append((i, j, score_pair(a, b, frequencies)))
     return out

@@ -434,30 +434,20 @@ def _same_document(a: MatchRecord, b: MatchRecord) -> bool:
     return bool(a.documents and b.documents and set(a.documents) & set(b.documents) - {""})
 
 
-def upper_bound_logit(a: MatchRecord, b: MatchRecord) -> float:
-    """A cheap bound on `score_pair`'s log-odds from dates, sex and documents only.
-
-    Lets the batch skip the name comparison for candidates that cannot reach a threshold
-    (same name block, clearly other birth date or sex)."""
-    if _same_document(a, b):
-        return math.inf
-    birth_weight, _reason = compare_birth(a.birth, b.birth)
-    sex_penalty = -7.0 if a.sex in "fm" and b.sex in "fm" and a.sex and b.sex != a.sex else 0.0
-    # Best case for names: rarest name, several agreeing tokens, same patronymic.
-    return BASE_LOGIT - math.log(2) + 4.5 + birth_weight + sex_penalty + 0.5 + 0.3 + 2.0
+# The most the names can add beyond the frequency term: further agreeing tokens (+2),
+# same patronymic (+1.5), same original script (+0.5).
+MAX_NAME_WEIGHT = 4.0
 
 
-def score_pair(a: MatchRecord, b: MatchRecord, frequencies: NameFrequencies | None = None) -> Match:
-    """Probability-like score that `a` and `b` are the same person, with reason codes.
-
-    `frequencies` (optional) makes common names weaker evidence (see `NameFrequencies`).
-    """
-    names = compare_names(a, b)
-    reasons = list(names.reasons)
+def _other_evidence(
+    a: MatchRecord, b: MatchRecord, frequencies: NameFrequencies | None
+) -> tuple[float, list[str], str, bool]:
+    """Log-odds of everything but the name comparison (which is the costly part)."""
+    reasons: list[str] = []
     frequencies = frequencies or _DEFAULT_FREQUENCIES
     count = max(frequencies.count(a.name_key), frequencies.count(b.name_key), 2)
-    logit = BASE_LOGIT - math.log(count) + names.weight
-    if count >= COMMON_NAME_COUNT and names.core >= 0.85:
+    logit = BASE_LOGIT - math.log(count)
+    if count >= COMMON_NAME_COUNT:
         reasons.append("name_common")
 
     birth_weight, birth_reason = compare_birth(a.birth, b.birth)
@@ -484,7 +474,7 @@ def score_pair(a: MatchRecord, b: MatchRecord, frequencies: NameFrequencies | No
             logit -= 1.0
             reasons.append("postcode_different")
 
-    if a.sex in "fm" and b.sex in "fm" and a.sex and b.sex:
+    if a.sex in ("f", "m") and b.sex in ("f", "m"):
         if a.sex == b.sex:
             logit += 0.5
             reasons.append("sex_same")
@@ -500,6 +490,30 @@ def score_pair(a: MatchRecord, b: MatchRecord, frequencies: NameFrequencies | No
         else:
             logit -= 1.5
             reasons.append("nationality_different")
+    return logit, reasons, birth_reason, same_document
+
+
+def upper_bound_logit(
+    a: MatchRecord, b: MatchRecord, frequencies: NameFrequencies | None = None
+) -> float:
+    """A bound on `score_pair`'s log-odds without comparing the names.
+
+    Lets the batch skip the name comparison for candidates that cannot reach a threshold
+    (a common name with only the birth year in common, another sex, ...)."""
+    logit, _reasons, _birth, _document = _other_evidence(a, b, frequencies)
+    return logit + MAX_NAME_WEIGHT
+
+
+def score_pair(a: MatchRecord, b: MatchRecord, frequencies: NameFrequencies | None = None) -> Match:
+    """Probability-like score that `a` and `b` are the same person, with reason codes.
+
+    `frequencies` (optional) makes common names weaker evidence (see `NameFrequencies`).
+    """
+    names = compare_names(a, b)
+    other, other_reasons, birth_reason, same_document = _other_evidence(a, b, frequencies)
+    logit = other + names.weight
+    reasons = list(names.reasons)
+    reasons.extend(r for r in other_reasons if r != "name_common" or names.core >= 0.85)
 
     score = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, logit))))
     # Same family, clearly other given names: twins, siblings, parents and children.
