@@ -326,6 +326,7 @@ def name_block_keys(
     birth: PartialDate,
     documents: Sequence[str] = (),
     postcode: str = "",
+    sex: str = "",
 ) -> list[str]:
     """Blocking keys for one name reading of a record (each at most 64 characters).
 
@@ -340,6 +341,9 @@ def name_block_keys(
     - `np:` the names + postcode: for records without a birth date;
     - `d:` document numbers.
 
+    The name keys also carry the sex (f or m; a record of unknown sex gets both), which
+    halves the blocks of common names; a brother and sister are never the same person.
+
     Not blocked (and so missed unless a document number links them): a name typo together
     with a partial or corrupted date, and an undated record at another address.
     """
@@ -352,13 +356,15 @@ def name_block_keys(
     day_month = ""
     if birth.precision == "day":
         day_month = "-".join(str(v) for v in sorted((birth.day, birth.month)))
+    sexes = (sex,) if sex in ("f", "m") else ("f", "m")
     for name in names:
-        if birth.year:
-            out.append(f"ny:{name}:{birth.year}")
-        if day_month:
-            out.append(f"nd:{name}:{day_month}")
-        if postcode:
-            out.append(f"np:{name}:{postcode.strip()[:10]}")
+        for s in sexes:
+            if birth.year:
+                out.append(f"ny:{name}:{birth.year}{s}")
+            if day_month:
+                out.append(f"nd:{name}:{day_month}{s}")
+            if postcode:
+                out.append(f"np:{name}:{postcode.strip()[:10]}{s}")
     if day_month:
         for key in (*first_family, *first_given):
             out.append(f"td:{key}:{birth.year}:{day_month}")

@@ -206,6 +206,7 @@ class MatchRecord:
                         self.birth,
                         self.documents,
                         self.postcode,
+                        self.sex,
                     )
                 )
             cached = self.__dict__["_blocking_keys"] = list(dict.fromkeys(keys))
@@ -306,12 +307,15 @@ def _compare_readings_cached(ra: Reading, rb: Reading) -> _NameComparison:
     weight = 0.0
     if core >= 0.999:
         pass
-    elif core >= 0.85:
+    elif core >= 0.92:
         weight -= 1.5  # a typo or an unlisted variant in one name
+    elif core >= 0.85:
+        weight -= 3.0
     elif core >= 0.7:
-        weight -= 4.5
+        weight -= 5.0
     else:
-        weight -= 9.0
+        # Another family or given name: outweighs even a full birth-date agreement.
+        weight -= 13.0
     extra = max(len(a), len(b)) - n
     unmatched_core = any(i not in best_of_a for i in ra.core) or any(
         j not in best_of_b for j in rb.core
