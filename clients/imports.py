@@ -21,6 +21,7 @@ import csv
 import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
@@ -151,6 +152,7 @@ class ImportRow:
 class _Chunk:
     rows: list[ImportRow] = field(default_factory=list)
     errors: list[dict] = field(default_factory=list)
+    skipped: int = 0  # already held before the chunk was validated
 
 
 def read_rows(data: bytes) -> tuple[int, Iterator[tuple[int, dict[str, str]]]]:
@@ -312,49 +314,60 @@ def client_import_run(
     Raises ImportFileError, with nothing written, if the file cannot be read.
     """
     total, rows = read_rows(data)
-    run = ClientImport.objects.create(
-        agency=agency,
-        started_by=actor if actor is not None and actor.is_authenticated else None,
-        file_name=file_name[:255],
-        rows_total=total,
-    )
-    audit_record(
-        actor=actor,
-        action=AuditEvent.Action.CREATE,
-        obj=run,
-        fields=["file_name", "rows_total"],
-    )
+    # Every write here commits in its own transaction with its audit events, also when
+    # the caller (the upload view, a command) runs without one.
+    with transaction.atomic(), audit_buffer():
+        run = ClientImport.objects.create(
+            agency=agency, started_by=_user(actor), file_name=file_name[:255], rows_total=total
+        )
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.CREATE,
+            obj=run,
+            fields=["file_name", "rows_total"],
+        )
     seen_refs: dict[str, int] = {}
-    chunk = _Chunk()
     done = 0
-    for number, values in rows:
-        ref = values.get("external_ref", "")
-        if ref and ref in seen_refs:
-            result: ImportRow | list[str] = [
-                "external_ref: "
-                + _("appears more than once in this file (first in row %(row)d).")
-                % {"row": seen_refs[ref]}
-            ]
-        else:
+    while batch := list(islice(rows, chunk_size)):
+        # Rows the agency already holds are skipped unchecked: a rerun is quick. The check
+        # that counts is repeated under lock when the chunk is written.
+        refs = [values.get("external_ref", "") for _number, values in batch]
+        held = set(
+            Client.objects.filter(
+                registered_by=agency, external_ref__in=[r for r in refs if r]
+            ).values_list("external_ref", flat=True)
+        )
+        chunk = _Chunk()
+        for (number, values), ref in zip(batch, refs, strict=True):
+            if ref and ref in seen_refs:
+                chunk.errors.append(
+                    {
+                        "row": number,
+                        "errors": [
+                            "external_ref: "
+                            + _("appears more than once in this file (first in row %(row)d).")
+                            % {"row": seen_refs[ref]}
+                        ],
+                    }
+                )
+                continue
             if ref:
                 seen_refs[ref] = number
+            if ref in held:
+                chunk.skipped += 1
+                continue
             result = row_build(values, agency=agency)
-        if isinstance(result, list):
-            chunk.errors.append({"row": number, "errors": result})
-        else:
-            result.number = number
-            chunk.rows.append(result)
-        done += 1
-        if len(chunk.rows) >= chunk_size or len(chunk.errors) >= chunk_size:
-            _chunk_write(run=run, chunk=chunk, agency=agency, actor=actor)
-            chunk = _Chunk()
-            if progress:
-                progress(done, total)
-    _chunk_write(run=run, chunk=chunk, agency=agency, actor=actor)
+            if isinstance(result, list):
+                chunk.errors.append({"row": number, "errors": result})
+            else:
+                result.number = number
+                chunk.rows.append(result)
+        _chunk_write(run=run, chunk=chunk, agency=agency, actor=actor)
+        done += len(batch)
+        if progress:
+            progress(done, total)
     run.finished_at = timezone.now()
     run.save(update_fields=["finished_at"])
-    if progress:
-        progress(done, total)
     return run
 
 
@@ -402,7 +415,7 @@ def _chunk_write(*, run: ClientImport, chunk: _Chunk, agency: Agency, actor) -> 
                 fields=["doc_type", "number", "issuing_country"],
             )
         run.rows_imported += len(clients)
-        run.rows_skipped += len(chunk.rows) - len(new_rows)
+        run.rows_skipped += chunk.skipped + len(chunk.rows) - len(new_rows)
         run.row_errors = [*run.row_errors, *chunk.errors]
         run.save(update_fields=["rows_imported", "rows_skipped", "row_errors"])
 

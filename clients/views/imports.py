@@ -69,12 +69,22 @@ def agency_admin_required(view):
     return wrapped
 
 
-# Not one request transaction: the import commits chunk by chunk, so a long upload
-# that breaks off keeps what was written, and the same file uploaded again continues.
 @transaction.non_atomic_requests
+def client_import(request: HttpRequest) -> HttpResponse:
+    """An admin's upload runs outside the request transaction: the import commits chunk
+    by chunk (with its audit events), so an upload that breaks off keeps what was
+    written and the same file uploaded again continues. Everything else (the form,
+    refusals and their audit events) runs in one transaction as usual."""
+    membership = access.membership_for(request.user)
+    if request.method == "POST" and membership and membership.role == Membership.Role.AGENCY_ADMIN:
+        return _client_import(request)
+    with transaction.atomic():
+        return _client_import(request)
+
+
 @agency_member_required
 @agency_admin_required
-def client_import(request: HttpRequest) -> HttpResponse:
+def _client_import(request: HttpRequest) -> HttpResponse:
     form = ClientImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]

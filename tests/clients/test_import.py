@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from agencies import access
+from audit.chain import chain_verify
 from audit.models import AuditEvent
 from clients.imports import COLUMNS, ImportFileError, client_import_run
 from clients.models import (
@@ -286,7 +287,7 @@ def test_the_command_imports_and_reports_bad_rows(laf, tmp_path):
     assert Client.objects.get().registered_by == laf
 
 
-def test_synthetic_csv_imports_with_only_its_deliberate_errors(laf, tmp_path):
+def test_synthetic_csv_imports_with_only_its_deliberate_errors(laf, sozialamt, tmp_path):
     clean, faulty = tmp_path / "clean.csv", tmp_path / "faulty.csv"
     call_command("synthetic_clients_csv", persons=300, output=clean, seed=3, stdout=io.StringIO())
     call_command(
@@ -295,15 +296,20 @@ def test_synthetic_csv_imports_with_only_its_deliberate_errors(laf, tmp_path):
         output=faulty,
         seed=3,
         with_errors=True,
+        semicolon=True,
         stdout=io.StringIO(),
     )
     first = client_import_run(agency=laf, actor=None, data=clean.read_bytes(), file_name="c")
+    other = client_import_run(agency=sozialamt, actor=None, data=faulty.read_bytes(), file_name="f")
     again = client_import_run(agency=laf, actor=None, data=faulty.read_bytes(), file_name="f")
 
     assert first.row_errors == []
     assert first.rows_imported == first.rows_total > 300  # persons plus their duplicates
-    assert again.row_errors  # the deliberately bad rows
-    assert again.rows_imported == 0  # every good row was imported by the first run
+    assert other.row_errors  # the deliberately bad rows
+    assert other.rows_imported == other.rows_total - len(other.row_errors)
+    # Rows already held are skipped unchecked; only the repeated reference is reported.
+    assert again.rows_imported == 0
+    assert all(e["errors"][0].startswith("external_ref:") for e in again.row_errors)
 
 
 # --- The upload page ------------------------------------------------------------------
@@ -333,6 +339,7 @@ def test_agency_admin_uploads_a_file_and_sees_counts_and_bad_rows(client, laf, l
     assert AuditEvent.objects.filter(
         action="view", object_type="clients.clientimport", object_id=str(run.pk)
     ).exists()
+    assert chain_verify()[1] is None  # the chunks' events were appended in order
 
 
 def test_the_navigation_links_the_import_for_agency_admins_only(client, laf_admin, laf_caseworker):
