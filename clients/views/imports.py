@@ -23,6 +23,7 @@ from clients.models import ClientImport
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 RECENT_RUNS = 10
+ERRORS_SHOWN = 1000  # a file of nothing but bad rows must not make a page of 100,000
 
 
 class ClientImportForm(forms.Form):
@@ -118,4 +119,9 @@ def client_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         access.record_denied(request, "clients.clientimport", pk)
         raise Http404
     audit_record(actor=request.user, action=AuditEvent.Action.VIEW, obj=run, fields=["row_errors"])
-    return render(request, "clients/clientimport_detail.html", {"run": run})
+    context = {
+        "run": run,
+        "errors": run.row_errors[:ERRORS_SHOWN],
+        "errors_not_shown": max(len(run.row_errors) - ERRORS_SHOWN, 0),
+    }
+    return render(request, "clients/clientimport_detail.html", context)

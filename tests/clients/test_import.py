@@ -401,3 +401,15 @@ def test_the_result_page_is_only_for_admins_of_that_agency(
     client.force_login(sozialamt_admin)
     assert client.get(reverse("clients:client-import")).status_code == 200
     assert url not in client.get(reverse("clients:client-import")).content.decode()
+
+
+def test_the_result_page_shows_at_most_a_thousand_bad_rows(client, laf, laf_admin, monkeypatch):
+    monkeypatch.setattr("clients.views.imports.ERRORS_SHOWN", 2)
+    run = run_import(laf, laf_admin, *[row(external_ref=f"M{i}", sex="q") for i in range(5)])
+    client.force_login(laf_admin)
+
+    page = client.get(reverse("clients:client-import-detail", args=[run.pk])).content.decode()
+
+    assert "<td>3</td>" in page and "<td>4</td>" not in page
+    assert 'data-count="rejected">5<' in page
+    assert 'data-not-shown="3"' in page  # the rows not shown are counted
