@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from rapidfuzz.distance import Indel, JaroWinkler
+from rapidfuzz.distance import OSA, Indel, JaroWinkler
 
 if TYPE_CHECKING:
     from clients.dates import PartialDate
@@ -287,6 +287,7 @@ def _tokens(text: str) -> tuple[str, ...]:
 
 _FEMININE_ENDINGS = frozenset({"A", "IA"})
 GENDER_PAIR_SIMILARITY = 0.6
+TYPO_SIMILARITY = 0.9
 
 
 def token_similarity(a: TokenKeys, b: TokenKeys) -> float:
@@ -307,7 +308,19 @@ def token_similarity(a: TokenKeys, b: TokenKeys) -> float:
     if set(a.skeletons) & set(b.skeletons) and min(len(s) for s in a.skeletons) >= 3:
         best_s = 1.0
     jaro = JaroWinkler.normalized_similarity(a.raw, b.raw)
-    return 0.45 * best_v + 0.35 * best_s + 0.2 * jaro
+    similarity = 0.45 * best_v + 0.35 * best_s + 0.2 * jaro
+    # One typing error inside a spelling (letters swapped, dropped, doubled or replaced;
+    # first and last letter kept): Shevchuk/Sheuchuk, Olga/Ogla. Only on the spelling as
+    # typed: on the sound classes, one edit separates real names (Savchenko/Shevchenko).
+    if (
+        similarity < TYPO_SIMILARITY
+        and min(len(a.raw), len(b.raw)) >= 4
+        and a.raw[0] == b.raw[0]
+        and a.raw[-1] == b.raw[-1]
+        and OSA.distance(a.raw, b.raw, score_cutoff=1) <= 1
+    ):
+        return TYPO_SIMILARITY
+    return similarity
 
 
 @lru_cache(maxsize=200_000)

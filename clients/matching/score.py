@@ -101,11 +101,16 @@ class Reading:
     @cached_property
     def core(self) -> tuple[int, ...]:
         """Positions in `roles` of the first family and the first given token."""
+
+        def first(tokens_: tuple[str, ...]) -> int:
+            # Skip one- and two-letter fragments ("Ek-Hassan", an initial).
+            return next((k for k, t in enumerate(tokens_) if len(t) >= 3), 0)
+
         out = []
         if self.family:
-            out.append(0)
+            out.append(first(self.family))
         if self.given:
-            out.append(len(self.family))
+            out.append(len(self.family) + first(self.given))
         return tuple(out)
 
 
@@ -276,14 +281,16 @@ def _compare_readings(ra: Reading, rb: Reading) -> _NameComparison:
 def _compare_readings_cached(ra: Reading, rb: Reading) -> _NameComparison:
     a = ra.roles
     b = rb.roles
-    sims = sorted(
-        (
-            (_token_sim(ta, tb), i, j)
+    # Best pairs first; on ties the earlier tokens ("Mohammed Mohammed": the person's own
+    # name before the father's).
+    sims = [
+        (-negative, i, j)
+        for negative, i, j in sorted(
+            (-_token_sim(ta, tb), i, j)
             for i, (ta, _x) in enumerate(a)
             for j, (tb, _y) in enumerate(b)
-        ),
-        reverse=True,
-    )
+        )
+    ]
     used_a: set[int] = set()
     used_b: set[int] = set()
     matched: list[tuple[float, int, int]] = []
