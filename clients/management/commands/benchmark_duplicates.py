@@ -69,7 +69,8 @@ class Command(BaseCommand):
             self._wipe(agency)
             data = generate(report_persons, seed=seed)
             started = time.perf_counter()
-            self._load(agency, data.records, [f"p{p}" for p in data.person_of])
+            refs = [f"p{person}-{index}" for index, person in enumerate(data.person_of)]
+            self._load(agency, data.records, refs)
             out(
                 f"loaded {len(data.records):,} records of {report_persons:,} persons "
                 f"in {time.perf_counter() - started:.0f} s (COPY, keys included)"
@@ -85,12 +86,12 @@ class Command(BaseCommand):
             records, refs, seen = [], [], set()
             for record, person in zip(data.records, data.person_of, strict=True):
                 if person in seen and len(held_back) < samples:
-                    record.bench_ref = f"s{rng_seed}p{person}"  # its original's external_ref
+                    record.bench_person = f"s{rng_seed}p{person}"  # external_ref up to "-"
                     held_back.append(record)
                     continue
                 seen.add(person)
                 records.append(record)
-                refs.append(f"s{rng_seed}p{person}")
+                refs.append(f"s{rng_seed}p{person}-{len(refs)}")
             records, refs = records[: clients - existing], refs[: clients - existing]
             started = time.perf_counter()
             self._load(agency, records, refs)
@@ -113,7 +114,9 @@ class Command(BaseCommand):
         for index, person in enumerate(data.person_of):
             truth_people.setdefault(person, []).append(index)
         true_pairs = sum(len(m) * (len(m) - 1) // 2 for m in truth_people.values())
-        tp = sum(1 for row in rows if row["external_ref_a"] == row["external_ref_b"])
+        tp = sum(
+            1 for row in rows if _person(row["external_ref_a"]) == _person(row["external_ref_b"])
+        )
         precision = tp / len(rows) if rows else 1.0
         recall = tp / true_pairs if true_pairs else 1.0
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
@@ -134,7 +137,9 @@ class Command(BaseCommand):
             times.append(1000 * (time.perf_counter() - started))
             shown = matches.visible + [c for _h, c in matches.hidden]
             candidates.append(len(shown))
-            if any(c.client.external_ref == record.bench_ref and c.probable for c in shown):
+            if any(
+                _person(c.client.external_ref) == record.bench_person and c.probable for c in shown
+            ):
                 found += 1
         self.stdout.write(
             f"intake check at {total:,} records, {len(queries)} held-back duplicates: "
@@ -233,6 +238,11 @@ class Command(BaseCommand):
                 "AND model = 'client')",
                 [agency.group_id, refs, agency.pk],
             )
+
+
+def _person(external_ref: str) -> str:
+    """The synthetic person behind a benchmark record's external_ref ("p17-203" -> "p17")."""
+    return external_ref.partition("-")[0]
 
 
 def _default(field):
