@@ -133,6 +133,8 @@ NAME_EQUIVALENTS = [
     ("iryna", "irina", "irene"),
     ("khrystyna", "kristina", "christina", "krystyna", "christine"),
     ("yurii", "iurii", "jurij", "yuri", "yury", "iouri", "georg", "juri"),
+    # Family names whose Russian form has another first vowel (Чорновол / Черновол).
+    ("chornovol", "chernovol", "tschernowol", "tchernovol"),
     # Дмитро / Дмитрий.
     ("dmytro", "dmitrii", "dmitriy", "dmitry", "dmitrij", "dmitri"),
     # Артем (Ukrainian, no ё) / Артём (Russian: Artyom, Artjom, Artiom).
@@ -213,6 +215,7 @@ def _alias_key(token: str) -> str:
     return _classes(token)[0]
 
 
+_GROUP_FORMS = {group[0]: group for group in NAME_EQUIVALENTS}
 _ALIASES = {
     _alias_key(variant): group[0] for group in NAME_EQUIVALENTS for variant in group
 }  # fmt: skip
@@ -288,6 +291,7 @@ def _tokens(text: str) -> tuple[str, ...]:
 _FEMININE_ENDINGS = frozenset({"A", "IA"})
 GENDER_PAIR_SIMILARITY = 0.6
 TYPO_SIMILARITY = 0.9
+FIRST_VOWEL_SIMILARITY = 0.65
 
 
 def token_similarity(a: TokenKeys, b: TokenKeys) -> float:
@@ -309,18 +313,34 @@ def token_similarity(a: TokenKeys, b: TokenKeys) -> float:
         best_s = 1.0
     jaro = JaroWinkler.normalized_similarity(a.raw, b.raw)
     similarity = 0.45 * best_v + 0.35 * best_s + 0.2 * jaro
-    # One typing error inside a spelling (letters swapped, dropped, doubled or replaced;
-    # first and last letter kept): Shevchuk/Sheuchuk, Olga/Ogla. Only on the spelling as
-    # typed: on the sound classes, one edit separates real names (Savchenko/Shevchenko).
-    if (
-        similarity < TYPO_SIMILARITY
-        and min(len(a.raw), len(b.raw)) >= 4
-        and a.raw[0] == b.raw[0]
-        and a.raw[-1] == b.raw[-1]
-        and OSA.distance(a.raw, b.raw, score_cutoff=1) <= 1
+    # Same consonants, other vowel at the start: Savchenko/Shevchenko, Hassan/Hussein are
+    # different names; the systems disagree on later vowels only (Kovalov/Kovalev).
+    if best_s == 1.0 and not any(x[:3] == y[:3] for x in a.vkeys for y in b.vkeys):
+        similarity = min(similarity, FIRST_VOWEL_SIMILARITY)
+    # One typing error inside a spelling (Shevchuk/Sheuchuk, Olga/Ogla). Only on the
+    # spelling as typed: on the sound classes, one edit separates real names
+    # (Savchenko/Shevchenko, Dariia/Mariia).
+    # A typo in a listed form is compared with every form of its group (Aleaxndr/Alexandr
+    # for Oleksandr, Pteer/Peter for Petro).
+    if similarity < TYPO_SIMILARITY and any(
+        _one_typo(x, y) for x in _spellings(a) for y in _spellings(b)
     ):
         return TYPO_SIMILARITY
     return similarity
+
+
+def _spellings(keys: TokenKeys) -> tuple[str, ...]:
+    return (keys.raw, *_GROUP_FORMS.get(keys.canonical, ()))
+
+
+def _one_typo(x: str, y: str) -> bool:
+    """One letter swapped, dropped, doubled or replaced; the first letter kept, the last
+    kept unless swapped with its neighbour."""
+    if min(len(x), len(y)) < 4 or x[0] != y[0]:
+        return False
+    if x[-1] != y[-1] and sorted(x) != sorted(y):
+        return False
+    return OSA.distance(x, y, score_cutoff=1) <= 1
 
 
 @lru_cache(maxsize=200_000)

@@ -290,3 +290,29 @@ def test_evaluate_matching_prints_the_figures():
     for needle in ["blocking recall", "candidate pairs", "largest block", "exact-match baseline"]:
         assert needle in text
     assert "(default)" in text
+
+
+def test_one_typing_error_is_a_typo_not_another_name():
+    a = person("Shevchuk", "Olga", (1970, 5, 5), postcode="12043")
+    b = person("Sheuchuk", "Ogla", (1970, 5, 5), postcode="12043")
+    match = score_pair(a, b)
+    assert match.score >= DEFAULT_THRESHOLD and "name_similar" in match.reasons
+
+
+def test_one_sound_class_apart_is_still_another_family():
+    a = person("Savchenko", "Olena", (1970, 5, 5))
+    b = person("Shevchenko", "Olena", (1970, 5, 5))
+    assert score_pair(a, b).score < DEFAULT_THRESHOLD
+
+
+def test_father_with_the_same_name_as_his_son_is_matched_on_the_first_name():
+    a = person("Al-Ahmad", "Mohammed Mohammed", (1980, 1, 2), sex="m", nationalities=("SY",))
+    b = person("Al-Ahmad", "Mohammed", (1980, 1, 2), sex="m", nationalities=("SY",))
+    assert score_pair(a, b).score >= DEFAULT_THRESHOLD
+
+
+def test_twins_with_names_a_typo_apart_in_sound_classes_are_not_proposed():
+    a = person("Bondarenko", "Dariia", (2010, 3, 4), postcode="12043")
+    b = person("Bondarenko", "Mariia", (2010, 3, 4), postcode="12043")
+    match = score_pair(a, b)
+    assert match.score < DEFAULT_THRESHOLD and "hard_negative_twins" in match.reasons
