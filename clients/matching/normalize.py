@@ -18,7 +18,15 @@ keep w/v, j/y and sch/sh/ch apart, which is exactly what German and French rende
 of Slavic names change. The classes below are the union of the transliteration tables.
 
 `NAME_EQUIVALENTS` lists cross-language forms that no letter rule produces
-(Olena/Jelena/Helene, Mykola/Nikolai/Nikolaus, Jamal/Gamal/Djamal).
+(Olena/Jelena/Helene, Mykola/Nikolai/Nikolaus, Fedir/Fjodor, Nadiia/Nadezhda,
+Tetiana/Tatjana, Jamal/Gamal/Djamal, Hussein/Husain, Layla/Leila).
+
+Further rules, each with its reason next to it: ISO 9 accented glides (â = ja, û = ju,
+ê = je, ë = jo), "dj" read both as glide (Djamal) and as d + glide (Djacenko), the ё glide
+dropped before o (Kovalyov = Kovalov), Russian feminine -skaya = Ukrainian -ska, Arabic
+final -ah = -a, French/German mute final e (Volochine, Sophie). `token_similarity` knows
+one typing error, male/female forms of one name (Oleksandr/Oleksandra: siblings) and that
+the same consonants with another first vowel are other names (Savchenko/Shevchenko).
 
 `blocking_keys` gives short strings for an index (one row per key in a side table or a
 GIN-indexed array), so candidate generation is an index lookup, not a scan.
@@ -211,13 +219,10 @@ def _classes(token: str) -> tuple[str, ...]:
     return tuple(sorted(readings))
 
 
-def _alias_key(token: str) -> str:
-    return _classes(token)[0]
-
-
 _GROUP_FORMS = {group[0]: group for group in NAME_EQUIVALENTS}
+# Every reading of every listed form (an ambiguous "ch" gives two) points to the group.
 _ALIASES = {
-    _alias_key(variant): group[0] for group in NAME_EQUIVALENTS for variant in group
+    key: group[0] for group in NAME_EQUIVALENTS for variant in group for key in _classes(variant)
 }  # fmt: skip
 
 
@@ -243,8 +248,9 @@ def token_keys(token: str) -> TokenKeys:
         for key in _classes(reading):
             if key in _ALIASES:
                 canonical = _ALIASES[key]
-                key = _alias_key(canonical)
-            vkeys.append(key)
+                vkeys.extend(_classes(canonical))
+            else:
+                vkeys.append(key)
     vkeys = list(dict.fromkeys(vkeys))
     skeletons = tuple(dict.fromkeys(re.sub("[AIO]", "", k) or k for k in vkeys))
     return TokenKeys(raw=token, vkeys=tuple(vkeys), skeletons=skeletons, canonical=canonical)
@@ -300,6 +306,8 @@ def token_similarity(a: TokenKeys, b: TokenKeys) -> float:
         return 1.0
     if set(a.vkeys) & set(b.vkeys):
         return 1.0
+    if any(_one_typo(x, y) for x in _spellings(a) for y in _spellings(b)):
+        return TYPO_SIMILARITY  # before the next rule: Mustafa/Mustaaf is a typo
     # Male and female form of one name (Oleksandr/Oleksandra, Yevhen/Yevheniia, Samir/
     # Samira): siblings and twins, not a typo.
     for x in a.vkeys:

@@ -1,16 +1,24 @@
 """Pairwise duplicate score: are two client records the same person?
 
-Evidence is added up as log-odds weights (Fellegi-Sunter style, set by hand and checked
-on the synthetic set of `clients.matching.synthetic`), then squashed to 0..1:
+Evidence is added up as log-likelihood ratios (Fellegi-Sunter style, set by hand from
+what each relation means and checked on the synthetic set of `clients.matching.synthetic`),
+then squashed to 0..1:
 
 - names: order-free token matching on sound-class keys (swapped names, double names,
-  patronymics present or absent, transliteration and cross-language forms),
-- birth date: same, day/month swapped, one digit off, partial but compatible, different,
-- same document number (strong), sex and nationality (weak).
+  patronymics present or absent, transliteration and cross-language forms, one typo).
+  The first family and first given token of both records must find a partner.
+- name frequency: agreeing on a name carried by a hundred records is weaker evidence than
+  on a rare one (`NameFrequencies`; `find_pairs` counts them over the records it gets,
+  `score_pair(a, b)` without them assumes a fairly rare name),
+- birth date: same, day/month swapped, one digit off, 01.01., partial but compatible,
+  different (`BIRTH_WEIGHTS`),
+- same document number (strong) or different ones (moderate), postcode, sex, nationality.
 
 Hard negatives are explicit: a pair that shares the family name but not the given names
-(twins, household members, siblings) is capped below the threshold unless a document
-number links them, because a household is the most common source of wrong merges.
+(twins, household members, siblings, a son and his father) is capped below the threshold
+unless a document number links them, because a household is the most common source of
+wrong merges; brother and sister forms (Oleksandr/Oleksandra) and another sex count
+strongly against.
 """
 
 from __future__ import annotations

@@ -6,7 +6,8 @@ with twins and with very common names (Zipf-weighted). Each person gets one reco
 get duplicates made by the corruptions seen at Berlin's offices: another transliteration
 system, the Russian or German form of the given name, swapped names, patronymic dropped or
 added, birth date day/month swap, 00.00.YYYY, 01.01. convention, one-digit typo, a typo in
-a name, missing sex or nationality.
+a name, missing sex or nationality, a new address after a move (a quarter of duplicates).
+Addresses use about 190 Berlin-like postcodes, so a shared postcode is modest evidence.
 
 The transliteration here is deliberately independent of the matcher: Russian forms come
 from the `iuliia` package (ICAO, BGN/PCGN, ISO 9, French MVD 310, MVD 782, Wikipedia);
