@@ -57,6 +57,8 @@ BASE_LOGIT = 1.0
 DEFAULT_NAME_COUNT = 4
 # From this many records per name key, the reasons say "common name".
 COMMON_NAME_COUNT = 20
+# Names between a typo and another name (similarity 0.7-0.85).
+ZONE_PENALTY = 7.0
 
 REASON_LABELS = {
     "name_same": _("same name"),
@@ -327,7 +329,7 @@ def _compare_readings_cached(ra: Reading, rb: Reading) -> _NameComparison:
     elif core >= 0.85:
         weight -= 3.0
     elif core >= 0.7:
-        weight -= 5.0
+        weight -= ZONE_PENALTY
     else:
         # Another family or given name: outweighs even a full birth-date agreement.
         weight -= 13.0
