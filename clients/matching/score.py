@@ -36,7 +36,6 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.dates import PartialDate
 from clients.matching.normalize import (
-    block_key,
     is_patronymic,
     name_block_keys,
     token_keys,
@@ -201,8 +200,10 @@ class MatchRecord:
         if not self.readings:
             return ""
         reading = self.readings[0]
+        # The sound-class key with the ambiguous ch read one way (Shevchenko and
+        # Schewtschenko count together); spelling variants of one name count together.
         parts = [
-            block_key(tokens_[0])[0].replace("H", "S") if tokens_ else ""
+            token_keys(tokens_[0]).vkeys[0].replace("H", "S") if tokens_ else ""
             for tokens_ in (reading.family, reading.given)
         ]
         return "|".join(sorted(parts))
