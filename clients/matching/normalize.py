@@ -375,8 +375,9 @@ def name_block_keys(
     clients, so every name key is combined with a second, independent piece of evidence;
     each key survives one kind of corruption of the other fields:
 
-    - `ny:` first family + first given token, order-free (swapped names), + birth year:
-      survives day/month swaps, 00.00.YYYY, 01.01., a typo in day or month;
+    - `ny:` first family + first given token, order-free (swapped names), + birth year and
+      month (a record with 00.00.YYYY or 01.01. gets all twelve months, a day <= 12 also
+      counts as a month): survives day/month swaps, 00.00.YYYY, 01.01., a typo in the day;
     - `nd:` the same names + day and month sorted: survives a typo in the year;
     - `td:` one name token + year + sorted day and month: survives a typo in the other name;
     - `np:` the names + postcode: for records without a birth date;
@@ -385,8 +386,9 @@ def name_block_keys(
     The name keys also carry the sex (f or m; a record of unknown sex gets both), which
     halves the blocks of common names; a brother and sister are never the same person.
 
-    Not blocked (and so missed unless a document number links them): a name typo together
-    with a partial or corrupted date, and an undated record at another address.
+    Not blocked (and so missed unless a document number or postcode links them): a name
+    typo together with a partial or corrupted date, a typo in the birth month, and an
+    undated record at another address.
     """
     out: list[str] = []
     first_family = block_key(family[0]) if family else ()
@@ -397,11 +399,21 @@ def name_block_keys(
     day_month = ""
     if birth.precision == "day":
         day_month = "-".join(str(v) for v in sorted((birth.day, birth.month)))
+    # Birth months this record may share with a duplicate: its month, its day when that
+    # could be a swapped month, or every month for 00.00.YYYY and the 01.01. placeholder.
+    months: tuple[int, ...] = ()
+    if birth.year:
+        if birth.precision == "year" or (birth.day, birth.month) == (1, 1):
+            months = tuple(range(1, 13))
+        elif birth.precision == "month":
+            months = (birth.month,)
+        else:
+            months = tuple(sorted({birth.month} | ({birth.day} if birth.day <= 12 else set())))
     sexes = (sex,) if sex in ("f", "m") else ("f", "m")
     for name in names:
         for s in sexes:
-            if birth.year:
-                out.append(f"ny:{name}:{birth.year}{s}")
+            for month in months:
+                out.append(f"ny:{name}:{birth.year}-{month}{s}")
             if day_month:
                 out.append(f"nd:{name}:{day_month}{s}")
             if postcode:
