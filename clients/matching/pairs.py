@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from itertools import combinations
 
+from clients.matching import normalize, score
 from clients.matching.score import (
     Match,
     MatchRecord,
@@ -58,6 +59,19 @@ def candidate_pairs(
         stats["largest_key_size"] = max((len(m) for m in blocks.values()), default=0)
         stats["skipped"] = skipped
     return pairs, skipped
+
+
+def clear_caches() -> None:
+    """Empty the per-process caches of name keys and comparisons (for honest timings)."""
+    for cached in (
+        normalize.token_keys,
+        normalize._tokens,
+        normalize.block_key,
+        score._reading,
+        score._token_sim,
+        score._compare_readings_cached,
+    ):
+        cached.cache_clear()
 
 
 _WORKER_RECORDS: Sequence[MatchRecord] = ()
