@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 import os
 import random
 import time
@@ -61,8 +60,8 @@ from audit import chain, selectors
 from audit.models import AuditEvent
 from clients.models import Client, ClientGroupObjectPermission
 from clients.services import client_register
+from registration_portal.benchmarking import bench_database_required, quantile
 
-BENCH_MARKER = "bench"
 PREFIX = "auditbench-"  # agency slugs and user names of the synthetic data
 META_TABLE = "bench_audit_meta"  # what was built (this database only)
 CHAIN_SCHEMA = "bench_audit_chain"  # a table of real, chained events for chain_verify
@@ -129,8 +128,7 @@ class Measurement:
     sql: list[tuple[str, float]]  # (statement, seconds) of the captured run
 
     def quantile(self, q: float) -> float:
-        ordered = sorted(self.times_ms)
-        return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
+        return quantile(self.times_ms, q)
 
     @property
     def p50(self) -> float:
@@ -377,7 +375,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         self.verbosity = options["verbosity"]
-        self._check_database()
+        bench_database_required("ten million rows", "audit_bench")
         if options["teardown"]:
             started = time.perf_counter()
             self._teardown()
@@ -430,18 +428,6 @@ class Command(BaseCommand):
         self._print_comparison(results)
 
     # --- safety ---------------------------------------------------------------------------
-
-    def _check_database(self) -> None:
-        if connection.vendor != "postgresql":
-            raise CommandError("The benchmark runs on PostgreSQL only.")
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT current_database()")
-            name = cursor.fetchone()[0]
-        if BENCH_MARKER not in name.lower():
-            raise CommandError(
-                f"Refusing to write ten million rows into database {name!r}: use a dedicated "
-                f"database whose name contains {BENCH_MARKER!r} (e.g. audit_bench)."
-            )
 
     def _execute(self, statements: tuple[str, ...]) -> None:
         with connection.cursor() as cursor:

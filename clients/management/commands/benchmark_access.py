@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 import random
 import time
 from collections.abc import Callable, Iterator
@@ -55,8 +54,8 @@ from clients.dates import PartialDate
 from clients.models import Client, ClientGroupObjectPermission, IdentityDocument, fold
 from clients.reference import ALPHABET, LENGTH
 from clients.sections import IDENTITY, SECTIONS, WHOLE_RECORD_PERM
+from registration_portal.benchmarking import bench_database_required, quantile
 
-BENCH_MARKER = "bench"
 PREFIX = "bench-"  # agency slugs and user names of the synthetic data
 PAGE_SIZE = 25  # as clients.views
 CAPPED_COUNT = 1000  # a paginator that says "more than 1,000" instead of counting all
@@ -269,8 +268,7 @@ class Measurement:
     sql: list[str]
 
     def quantile(self, q: float) -> float:
-        ordered = sorted(self.times_ms)
-        return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
+        return quantile(self.times_ms, q)
 
     @property
     def p50(self) -> float:
@@ -367,7 +365,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         self.verbosity = options["verbosity"]
-        self._check_database()
+        bench_database_required("a million rows", "portal_bench")
         if options["teardown"]:
             started = time.perf_counter()
             self._teardown()
@@ -406,18 +404,6 @@ class Command(BaseCommand):
                 self.stdout.write(f"   {statement}  ({time.perf_counter() - started:.1f} s)")
 
     # --- safety -------------------------------------------------------------------------
-
-    def _check_database(self) -> None:
-        if connection.vendor != "postgresql":
-            raise CommandError("The benchmark runs on PostgreSQL only.")
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT current_database()")
-            name = cursor.fetchone()[0]
-        if BENCH_MARKER not in name.lower():
-            raise CommandError(
-                f"Refusing to write a million rows into database {name!r}: use a dedicated "
-                f"database whose name contains {BENCH_MARKER!r} (e.g. portal_bench)."
-            )
 
     # --- data ---------------------------------------------------------------------------
 

@@ -22,12 +22,11 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 import tempfile
 import time
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 from django.test import RequestFactory
 from django.utils import timezone
@@ -38,14 +37,9 @@ from clients.matching.score import DEFAULT_THRESHOLD, MatchRecord
 from clients.matching.synthetic import generate
 from clients.models import Client, fold
 from clients.views.intake import intake_matches
+from registration_portal.benchmarking import bench_database_required, quantile
 
-BENCH_MARKER = "bench"
 AGENCY_SLUG = "bench-duplicates"
-
-
-def _quantile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
 
 
 class Command(BaseCommand):
@@ -61,7 +55,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, report_persons, clients, samples, seed, skip_report, **options):
-        self._check_database()
+        bench_database_required("a million rows", "portal_bench_dup")
         agency, user = self._agency_and_user()
         out = self.stdout.write
 
@@ -143,24 +137,12 @@ class Command(BaseCommand):
                 found += 1
         self.stdout.write(
             f"intake check at {total:,} records, {len(queries)} held-back duplicates: "
-            f"p50 {_quantile(times, 0.5):.1f} ms, p95 {_quantile(times, 0.95):.1f} ms, "
-            f"max {max(times):.1f} ms; records shown p50 {_quantile(candidates, 0.5):.0f} "
+            f"p50 {quantile(times, 0.5):.1f} ms, p95 {quantile(times, 0.95):.1f} ms, "
+            f"max {max(times):.1f} ms; records shown p50 {quantile(candidates, 0.5):.0f} "
             f"max {max(candidates)}; original proposed as probable in {found}/{len(queries)}"
         )
 
     # --- data ----------------------------------------------------------------------------
-
-    def _check_database(self) -> None:
-        if connection.vendor != "postgresql":
-            raise CommandError("The benchmark runs on PostgreSQL only.")
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT current_database()")
-            name = cursor.fetchone()[0]
-        if BENCH_MARKER not in name.lower():
-            raise CommandError(
-                f"Refusing to write a million rows into database {name!r}: use a dedicated "
-                f"database whose name contains {BENCH_MARKER!r}."
-            )
 
     def _agency_and_user(self) -> tuple[Agency, User]:
         agency = Agency.objects.filter(slug=AGENCY_SLUG).first() or agency_create(
