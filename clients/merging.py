@@ -34,6 +34,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.utils import update_change_reason
@@ -52,76 +53,28 @@ from clients.models import (
     Household,
     IdentityDocument,
 )
+from clients.sections import SECTIONS
+
 
 # The fields a merge compares and chooses between, as (choice name, label, model fields,
-# section). Birth date and household membership are chosen as a whole.
-MERGE_FIELDS: tuple[tuple[str, Any, tuple[str, ...], str], ...] = (
-    ("family_name", gettext_lazy("Family name(s)"), ("family_name",), "identity"),
-    ("given_names", gettext_lazy("Given names"), ("given_names",), "identity"),
-    ("birth_name", gettext_lazy("Birth name"), ("birth_name",), "identity"),
-    (
-        "former_names",
-        gettext_lazy("Former names and other spellings"),
-        ("former_names",),
-        "identity",
-    ),
-    (
-        "family_name_original",
-        gettext_lazy("Family name in original script"),
-        ("family_name_original",),
-        "identity",
-    ),
-    (
-        "given_names_original",
-        gettext_lazy("Given names in original script"),
-        ("given_names_original",),
-        "identity",
-    ),
-    ("sex", gettext_lazy("Sex"), ("sex",), "identity"),
-    (
-        "birth_date",
-        gettext_lazy("Date of birth"),
-        ("birth_year", "birth_month", "birth_day"),
-        "identity",
-    ),
-    ("place_of_birth", gettext_lazy("Place of birth"), ("place_of_birth",), "identity"),
-    ("country_of_birth", gettext_lazy("Country of birth"), ("country_of_birth",), "identity"),
-    ("nationalities", gettext_lazy("Nationalities"), ("nationalities",), "identity"),
-    ("azr_number", gettext_lazy("AZR number"), ("azr_number",), "identity"),
-    ("languages", gettext_lazy("Languages spoken"), ("languages",), "contact"),
-    (
-        "interpreter_needed",
-        gettext_lazy("Interpreter needed"),
-        ("interpreter_needed",),
-        "contact",
-    ),
-    ("phone", gettext_lazy("Phone"), ("phone",), "contact"),
-    ("email", gettext_lazy("E-mail"), ("email",), "contact"),
-    ("street", gettext_lazy("Street and number"), ("street",), "contact"),
-    ("postcode", gettext_lazy("Postcode"), ("postcode",), "contact"),
-    ("district", gettext_lazy("District"), ("district",), "contact"),
-    ("accommodation", gettext_lazy("Accommodation"), ("accommodation",), "contact"),
-    (
-        "arrival_date",
-        gettext_lazy("Date of arrival in Germany"),
-        ("arrival_date",),
-        "residence",
-    ),
-    ("residence_status", gettext_lazy("Residence status"), ("residence_status",), "residence"),
-    (
-        "special_protection_needs",
-        gettext_lazy("Special protection needs"),
-        ("special_protection_needs",),
-        "sensitive",
-    ),
-    ("sensitive_notes", gettext_lazy("Sensitive notes"), ("sensitive_notes",), "sensitive"),
-    (
-        "household",
-        gettext_lazy("Household membership"),
-        ("household", "household_role"),
-        "household",
-    ),
-)
+# section): every field of the record's forms, in form order, labelled as on the forms.
+# Birth date and household membership are chosen as a whole.
+def _merge_fields() -> tuple[tuple[str, Any, tuple[str, ...], str], ...]:
+    fields = []
+    for slug, section in SECTIONS.items():
+        for name in section.fields:
+            if name == "birth_date":
+                columns, label = ("birth_year", "birth_month", "birth_day"), _BIRTH_DATE
+            else:
+                columns, label = (name,), capfirst(Client._meta.get_field(name).verbose_name)
+            fields.append((name, label, columns, slug))
+    fields.append(("household", _HOUSEHOLD, ("household", "household_role"), "household"))
+    return tuple(fields)
+
+
+_BIRTH_DATE = gettext_lazy("Date of birth")
+_HOUSEHOLD = gettext_lazy("Household membership")
+MERGE_FIELDS = _merge_fields()
 CHOICE_NAMES = tuple(name for name, _label, _fields, _section in MERGE_FIELDS)
 _MODEL_FIELDS = {name: fields for name, _label, fields, _section in MERGE_FIELDS}
 # Stored "empty" values: a field holding one of these yields to the other record's value.
