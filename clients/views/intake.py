@@ -9,16 +9,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from agencies import access
 from agencies.decorators import agency_member_required
 from agencies.selectors import ExistenceHint, hint_for
 from audit.services import audit_record, search_fingerprint
-from clients import selectors
-from clients.forms import DuplicateCheckForm
+from clients import selectors, services
+from clients.forms import DuplicateCheckForm, DuplicateConfirmForm
 from clients.matching.score import MatchRecord
 from clients.models import Client
 
@@ -81,6 +83,46 @@ def intake_matches(request: HttpRequest, record: MatchRecord) -> IntakeMatches:
             query_hash=fingerprint,
         )
     return matches
+
+
+@dataclass
+class RegistrationGate:
+    """Saving a new person: checked again on saving, because the typing-time check may
+    not have run (no JavaScript, a fast typist). Past a probable match the caseworker
+    confirms and says why; the first time the form is unbound, so the caseworker sees
+    the matches before any error."""
+
+    matches: IntakeMatches
+    confirm_form: DuplicateConfirmForm | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.confirm_form is None or self.confirm_form.is_valid()
+
+    def record_confirmation(self, *, client: Client, actor) -> None:
+        if self.confirm_form is not None:
+            services.intake_duplicates_confirm(
+                client=client,
+                actor=actor,
+                matches=[(c.client.pk, c.match) for c in self.matches.probable],
+                reason=self.confirm_form.cleaned_data["duplicate_reason"],
+            )
+
+
+def registration_gate(request: HttpRequest) -> RegistrationGate:
+    matches = intake_matches(request, DuplicateCheckForm(request.POST).match_record())
+    if not matches.probable:
+        return RegistrationGate(matches, None)
+    if "duplicate_confirmed" in request.POST or "duplicate_reason" in request.POST:
+        return RegistrationGate(matches, DuplicateConfirmForm(request.POST))
+    messages.warning(
+        request,
+        _(
+            "A probable existing record was found. Open it instead, or confirm below that "
+            "this is a different person and say why."
+        ),
+    )
+    return RegistrationGate(matches, DuplicateConfirmForm())
 
 
 @agency_member_required

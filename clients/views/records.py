@@ -29,14 +29,12 @@ from clients.forms import (
     ClientForm,
     ClientSearchForm,
     DocumentForm,
-    DuplicateCheckForm,
-    DuplicateConfirmForm,
     HouseholdMemberForm,
     OptionalDocumentForm,
 )
 from clients.models import IdentityDocument
 from clients.sections import FORM_SECTIONS, HOUSEHOLD_SHARED_FIELDS, SECTIONS, section_of_field
-from clients.views.intake import intake_matches
+from clients.views.intake import registration_gate
 
 PAGE_SIZE = 25
 
@@ -79,12 +77,10 @@ def client_search(request: HttpRequest) -> HttpResponse:
 def client_create(request: HttpRequest) -> HttpResponse:
     form = ClientForm(request.POST or None)
     document_form = OptionalDocumentForm(request.POST or None, prefix="doc")
-    matches = confirm_form = None
+    gate = None
     if request.method == "POST" and form.is_valid() and document_form.is_valid():
-        # Checked again on saving: the typing-time check may not have run (no JS, fast typist).
-        matches = intake_matches(request, DuplicateCheckForm(request.POST).match_record())
-        confirm_form = _duplicate_confirmation(request, matches)
-        if confirm_form is None or confirm_form.is_valid():
+        gate = registration_gate(request)
+        if gate.is_open:
             try:
                 client = services.client_register(
                     agency=request.membership.agency,
@@ -92,42 +88,14 @@ def client_create(request: HttpRequest) -> HttpResponse:
                     fields=form.cleaned_data,
                     document=None if document_form.is_empty() else document_form.cleaned_data,
                 )
-                if confirm_form is not None:
-                    services.intake_duplicates_confirm(
-                        client=client,
-                        actor=request.user,
-                        matches=[(c.client.pk, c.match) for c in matches.probable],
-                        reason=confirm_form.cleaned_data["duplicate_reason"],
-                    )
+                gate.record_confirmation(client=client, actor=request.user)
             except ValidationError as error:
                 _add_errors(form, error)
             else:
                 messages.success(request, _("The person has been registered."))
                 return redirect("clients:client-detail", pk=client.pk)
-    context = {
-        "form": form,
-        "document_form": document_form,
-        "matches": matches,
-        "confirm_form": confirm_form,
-    }
+    context = {"form": form, "document_form": document_form, "gate": gate}
     return render(request, "clients/client_form.html", context)
-
-
-def _duplicate_confirmation(request: HttpRequest, matches) -> DuplicateConfirmForm | None:
-    """The confirmation a registration needs past a probable match; None if it needs none.
-    Unbound the first time, so the caseworker first sees the matches, not an error."""
-    if not matches.probable:
-        return None
-    if "duplicate_confirmed" in request.POST or "duplicate_reason" in request.POST:
-        return DuplicateConfirmForm(request.POST)
-    messages.warning(
-        request,
-        _(
-            "A probable existing record was found. Open it instead, or confirm below that "
-            "this is a different person and say why."
-        ),
-    )
-    return DuplicateConfirmForm()
 
 
 @agency_member_required
@@ -222,7 +190,12 @@ def household_member_add(request: HttpRequest, pk: int) -> HttpResponse:
         if section_of_field(name) in anchor.access.view
     }
     form = HouseholdMemberForm(request.POST or None, initial=shared)
-    if request.method == "POST" and form.is_valid():
+    gate = None
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and (gate := registration_gate(request)).is_open
+    ):
         fields = dict(form.cleaned_data)
         role = fields.pop("household_role")
         try:
@@ -233,6 +206,7 @@ def household_member_add(request: HttpRequest, pk: int) -> HttpResponse:
                 role=role,
                 fields=fields,
             )
+            gate.record_confirmation(client=member, actor=request.user)
         except ValidationError as error:
             _add_errors(form, error)
         else:
@@ -243,7 +217,7 @@ def household_member_add(request: HttpRequest, pk: int) -> HttpResponse:
     members = list(selectors.household_members(request.user, anchor))
     if members:
         audit_record(actor=request.user, action="view", objects=members, fields=["household"])
-    context = {"anchor": anchor, "form": form, "members": members}
+    context = {"anchor": anchor, "form": form, "members": members, "gate": gate}
     return render(request, "clients/household_member_form.html", context)
 
 

@@ -49,7 +49,7 @@ def test_typing_a_german_spelling_shows_the_existing_record_with_reasons(laf_cli
     assert response.status_code == 200
     assert reverse("clients:client-detail", args=[oleksandra.pk]) in page
     assert "SHEVCHENKO, Oleksandra" in page
-    assert "day and month swapped" in page or "Tag und Monat vertauscht" in page
+    assert "vertauschtem Tag und Monat" in page  # birth date with day and month swapped
 
 
 def test_the_check_is_audited_as_a_search_naming_the_records_shown(laf_client, oleksandra):
@@ -160,3 +160,18 @@ def test_keys_follow_a_name_change(laf_caseworker, oleksandra):
     after = set(oleksandra.match_keys.values_list("key", flat=True))
     assert after
     assert after != before
+
+
+def test_adding_a_household_member_who_is_already_registered_asks_first(laf_client, oleksandra):
+    anchor = ClientFactory(agency=oleksandra.registered_by, family_name="Bondarenko")
+    url = reverse("clients:household-member-add", args=[anchor.pk])
+    data = {**INTAKE, "household_role": "sibling"}
+
+    response = laf_client.post(url, data)
+
+    assert response.status_code == 200
+    assert 'name="duplicate_reason"' in response.content.decode()
+    assert Client.objects.count() == 2
+    data.update(duplicate_confirmed="on", duplicate_reason="Her cousin, same name")
+    assert laf_client.post(url, data).status_code == 302
+    assert DuplicatePair.objects.get().note == "Her cousin, same name"
