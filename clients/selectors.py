@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import phonenumbers
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import formats
 from django.utils.translation import gettext as _
 
@@ -235,8 +235,11 @@ def _display(instance, field_name: str) -> str:
 
 # Shown at intake from this score on ("possible"); DEFAULT_THRESHOLD and up is "probable".
 INTAKE_THRESHOLD = 0.5
-# Most records one intake check scores; blocking keeps real candidate sets far smaller.
-MAX_CANDIDATES = 400
+# The intake check scores the records sharing the most blocking keys with the typed one
+# (a duplicate shares several: name + year, name + day/month, name + full date, ...),
+# and shows the best few: bounded work even for the most common names.
+MAX_CANDIDATES = 80
+MAX_SHOWN = 8
 
 
 @dataclass
@@ -260,41 +263,46 @@ def duplicate_candidates(
     keys = list(dict.fromkeys(key[:64] for key in record.blocking_keys()))
     if not keys:
         return []
-    ids = (
+    ranked = (
         ClientMatchKey.objects.filter(key__in=keys)
         .exclude(client_id__in=list(exclude_ids))
         .values("client_id")
-        .distinct()[:MAX_CANDIDATES]
+        .annotate(shared=Count("*"))
+        .order_by("-shared", "client_id")[:MAX_CANDIDATES]
     )
-    clients = (
-        Client.objects.filter(pk__in=ids, merged_into__isnull=True)
-        .select_related("registered_by")
-        .prefetch_related("documents")
-        .order_by()
-    )
-    found = []
-    for client in clients:
-        match = score_pair(record, MatchRecord.from_client(client))
-        if match.score >= threshold:
-            found.append(DuplicateCandidate(client, match))
-    found.sort(key=lambda candidate: (-candidate.match.score, candidate.client.pk))
-    return found
+    candidates = _match_records(ids=[row["client_id"] for row in ranked])
+    scored = [(score_pair(record, other), other.id) for other in candidates]
+    best = sorted(
+        ((match, pk) for match, pk in scored if match.score >= threshold),
+        key=lambda item: (-item[0].score, item[1]),
+    )[:MAX_SHOWN]
+    clients = Client.objects.select_related("registered_by").in_bulk([pk for _m, pk in best])
+    return [DuplicateCandidate(clients[pk], match) for match, pk in best]
 
 
 def match_records_all() -> list[MatchRecord]:
     """Every record that can still be a duplicate (not merged), read for matching in a
     few flat queries: 100k records in seconds, without model instances.
     `MatchRecord.id` is the client id; `external_ref` rides along for reports."""
+    return _match_records()
+
+
+def _match_records(ids: list[int] | None = None) -> list[MatchRecord]:
+    """Unmerged records (those of `ids`, or all) as MatchRecords, in id order."""
+    clients = Client.objects.filter(merged_into__isnull=True)
+    numbers = IdentityDocument.objects.values_list("client_id", "number")
+    if ids is not None:
+        clients, numbers = clients.filter(pk__in=ids), numbers.filter(client_id__in=ids)
     documents: dict[int, list[str]] = {}
-    for client_id, number in IdentityDocument.objects.values_list("client_id", "number"):
+    for client_id, number in numbers:
         documents.setdefault(client_id, []).append(number)
-    rows = Client.objects.filter(merged_into__isnull=True).order_by("pk").values(
+    rows = clients.order_by("pk").values(
         "pk", "family_name", "given_names", "birth_name", "former_names",
         "family_name_original", "given_names_original", "sex", "birth_year", "birth_month",
         "birth_day", "nationalities", "household_id", "street", "postcode", "external_ref",
     )  # fmt: skip
     records = []
-    for row in rows.iterator(5000):
+    for row in rows.iterator(5000) if ids is None else rows:
         record = MatchRecord(
             id=row["pk"],
             family_name=row["family_name"],
@@ -311,7 +319,6 @@ def match_records_all() -> list[MatchRecord]:
             street=row["street"],
             postcode=row["postcode"],
         )
-        external_ref = row["external_ref"]
-        record.external_ref = external_ref
+        record.external_ref = row["external_ref"]
         records.append(record)
     return records
