@@ -263,7 +263,7 @@ def test_audit_events_name_the_created_ids_and_the_run(laf, laf_admin):
     ("data", "message"),
     [
         (b"\xff\xfe" + "x".encode("utf-16-le"), "UTF-8"),
-        (b"", "empty"),
+        (b"", "leer"),  # German is the default language
         (b"family_name,given_names\nA,B\n", "external_ref"),
     ],
     ids=["not-utf8", "empty", "missing-columns"],
