@@ -12,8 +12,11 @@ records (`Client.registered_by`). Then no agency gains or loses data by the merg
 everything moved stays with the same holder, and other agencies keep exactly the
 grants they had, now on the surviving record. A pair registered by two different
 agencies is shown (if both records are visible) but can only be marked "not the same
-person"; merging it needs both records to be held by one agency first (a handover).
-The same rule applies to undoing a merge.
+person": merging it would change what each agency may see (the merged record's agency
+would hold the survivor only through a grant, with a legal basis someone must choose),
+and that needs both agencies' decision, which the portal does not model yet. A handover
+does not help: it grants access, the registering agency stays. The same rule applies
+to undoing a merge.
 
 What a merge does, in one transaction: the survivor takes the chosen value per field
 (through `client_update`, so history and audit see it); documents, case notes, grants,
@@ -447,9 +450,9 @@ def _check_mergeable(pair: DuplicatePair, a: Client, b: Client, actor) -> None:
     if not may_merge(actor, a, b):
         raise ValidationError(
             _(
-                "A merge needs both records to be held by one agency: only supervisors of "
-                "the agency that registered both records may merge them. Hand one record "
-                "over first, or mark the pair as not the same person."
+                "Only supervisors of the agency that registered both records may merge "
+                "them. Records registered by different agencies cannot be merged in the "
+                "portal yet; you can mark the pair as not the same person."
             ),
             code="agency",
         )
