@@ -120,8 +120,9 @@ def access_for(user, client: Client) -> ClientAccess:
     )
     whole = WHOLE_RECORD_PERM in codenames
     view = frozenset(s.slug for s in SECTIONS.values() if whole or s.view_perm in codenames)
-    change = view if membership.role in WRITE_ROLES else frozenset()
-    return ClientAccess(view, change)
+    # A merged record is read-only: changes belong on its survivor.
+    writable = membership.role in WRITE_ROLES and client.merged_into_id is None
+    return ClientAccess(view, view if writable else frozenset())
 
 
 def get_client_for(
@@ -142,7 +143,7 @@ def get_client_for(
         raise Http404
     client.access = access_for(request.user, client)
     allowed = client.access.change if change else client.access.view
-    if section is not None and section not in allowed:
+    if (section is not None and section not in allowed) or (change and not allowed):
         record_denied(request, "clients.client", pk, section)
         raise Http404
     sections = [section] if section else sorted(client.access.view)
@@ -182,6 +183,7 @@ def can_hand_over(user, client: Client) -> bool:
     return (
         membership is not None
         and membership.role in WRITE_ROLES
+        and client.merged_into_id is None
         and access_for(user, client).can_view(IDENTITY)
     )
 

@@ -139,6 +139,17 @@ def may_merge(user, a: Client, b: Client) -> bool:
     )
 
 
+def may_decide(user, a: Client, b: Client) -> bool:
+    """ "Not the same person" takes the pair off every queue for good: only the agencies
+    that registered one of the two records may say so, not one that merely holds grants."""
+    membership = access.membership_for(user)
+    return (
+        membership is not None
+        and membership.role in access.SUPERVISING_ROLES
+        and membership.agency_id in (a.registered_by_id, b.registered_by_id)
+    )
+
+
 @dataclass(frozen=True)
 class FieldComparison:
     name: str
@@ -220,8 +231,11 @@ def duplicate_pair_decide_not_same(*, pair: DuplicatePair, actor) -> DuplicatePa
     pair = DuplicatePair.objects.select_for_update().get(pk=pair.pk)
     if pair.status != DuplicatePair.Status.OPEN:
         raise ValidationError(_("This pair has already been decided."), code="decided")
-    if not access.is_supervising(actor):
-        raise ValidationError(_("Only supervisors decide on duplicates."), code="role")
+    if not may_decide(actor, pair.client_a, pair.client_b):
+        raise ValidationError(
+            _("Only supervisors of an agency that registered one of the records decide."),
+            code="role",
+        )
     pair.status = DuplicatePair.Status.NOT_SAME
     pair.decided_by = actor
     pair.decided_at = timezone.now()
@@ -378,6 +392,27 @@ def client_merge_undo(*, merge: ClientMerge, actor) -> ClientMerge:
         raise ValidationError(
             _("Only supervisors of the agency that registered both records may undo a merge."),
             code="agency",
+        )
+    # Newest first: once the survivor was itself merged on, the rows moved here sit on
+    # that later survivor, and undoing this merge first would strand them there.
+    if survivor.merged_into_id is not None:
+        raise ValidationError(
+            _("The surviving record was merged again later: undo that merge first."),
+            code="merged_later",
+        )
+    # Access given on the survivor after the merge (e.g. a moved request approved) was
+    # given for the merged person too; which of the two it was meant for is a decision.
+    if (
+        Grant.objects.filter(client=survivor, created_at__gt=merge.merged_at)
+        .exclude(status__in=[Grant.Status.REVOKED, Grant.Status.DECLINED])
+        .exists()
+    ):
+        raise ValidationError(
+            _(
+                "Access to the surviving record was granted after the merge. Revoke it "
+                "first, then undo the merge, then grant it again for the right person."
+            ),
+            code="granted_later",
         )
     moved = merge.moved
     agencies = _agencies_involved(survivor, merged)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from agencies import access
 from clients.dates import PartialDate
+from clients.matching.keys import MATCH_FIELDS, document_numbers, match_record_from_row
 from clients.matching.score import DEFAULT_THRESHOLD, Match, MatchRecord, score_pair
 from clients.models import Client, ClientMatchKey, IdentityDocument, fold
 from clients.sections import section_of_field
@@ -290,35 +291,13 @@ def match_records_all() -> list[MatchRecord]:
 def _match_records(ids: list[int] | None = None) -> list[MatchRecord]:
     """Unmerged records (those of `ids`, or all) as MatchRecords, in id order."""
     clients = Client.objects.filter(merged_into__isnull=True)
-    numbers = IdentityDocument.objects.values_list("client_id", "number")
     if ids is not None:
-        clients, numbers = clients.filter(pk__in=ids), numbers.filter(client_id__in=ids)
-    documents: dict[int, list[str]] = {}
-    for client_id, number in numbers:
-        documents.setdefault(client_id, []).append(number)
-    rows = clients.order_by("pk").values(
-        "pk", "family_name", "given_names", "birth_name", "former_names",
-        "family_name_original", "given_names_original", "sex", "birth_year", "birth_month",
-        "birth_day", "nationalities", "household_id", "street", "postcode", "external_ref",
-    )  # fmt: skip
+        clients = clients.filter(pk__in=ids)
+    documents = document_numbers(IdentityDocument, ids)
+    rows = clients.order_by("pk").values(*MATCH_FIELDS, "external_ref")
     records = []
     for row in rows.iterator(5000) if ids is None else rows:
-        record = MatchRecord(
-            id=row["pk"],
-            family_name=row["family_name"],
-            given_names=row["given_names"],
-            birth_name=row["birth_name"],
-            former_names=row["former_names"],
-            family_name_original=row["family_name_original"],
-            given_names_original=row["given_names_original"],
-            sex=row["sex"],
-            birth=PartialDate(row["birth_year"], row["birth_month"], row["birth_day"]),
-            nationalities=tuple(str(code) for code in row["nationalities"] or ()),
-            documents=tuple(documents.get(row["pk"], ())),
-            household_id=row["household_id"],
-            street=row["street"],
-            postcode=row["postcode"],
-        )
+        record = match_record_from_row(row, documents)
         record.external_ref = row["external_ref"]
         records.append(record)
     return records

@@ -86,6 +86,7 @@ def duplicate_pair(request: HttpRequest, pk: int) -> HttpResponse:
         "rows": rows,
         "reasons": merging.reason_labels(pair.reasons),
         "may_merge": may_merge and pair.status == DuplicatePair.Status.OPEN,
+        "may_decide": merging.may_decide(request.user, a, b),
         "selected_survivor": selected_survivor,
         "documents_a": a.documents.all() if a.access.can_view("documents") else None,
         "documents_b": b.documents.all() if b.access.can_view("documents") else None,

@@ -1,5 +1,7 @@
 """The duplicate check at intake: while typing (htmx) and again when saving."""
 
+import io
+
 import pytest
 from django.urls import reverse
 
@@ -175,3 +177,14 @@ def test_adding_a_household_member_who_is_already_registered_asks_first(laf_clie
     data.update(duplicate_confirmed="on", duplicate_reason="Her cousin, same name")
     assert laf_client.post(url, data).status_code == 302
     assert DuplicatePair.objects.get().note == "Her cousin, same name"
+
+
+def test_rebuild_gives_every_record_the_keys_the_services_write(oleksandra):
+    from django.core.management import call_command
+
+    written = set(oleksandra.match_keys.values_list("key", flat=True))
+    oleksandra.match_keys.all().delete()
+
+    call_command("rebuild_match_keys", stdout=io.StringIO())
+
+    assert set(oleksandra.match_keys.values_list("key", flat=True)) == written

@@ -390,3 +390,73 @@ def test_household_membership_moves_with_the_chosen_value(
     second.refresh_from_db()
     assert first.household_id is None
     assert second.household_id == son.household_id and second.household_role == "head"
+
+
+def test_undo_is_newest_first_when_the_survivor_was_merged_again(
+    pair, first, second, laf, laf_caseworker, laf_supervisor
+):
+    merge = _merge(pair, laf_supervisor, first)
+    third = ClientFactory(agency=laf, actor=laf_caseworker, family_name="Shevchenko")
+    later_pair = services.duplicate_pair_record(
+        client_ids=(first.pk, third.pk), score=0.9, reasons=[], source="report"
+    )
+    later = merging.client_merge(
+        pair=later_pair, actor=laf_supervisor, survivor_id=third.pk, choices={}
+    )
+
+    with pytest.raises(ValidationError, match="merge"):
+        merging.client_merge_undo(merge=merge, actor=laf_supervisor)
+    merging.client_merge_undo(merge=later, actor=laf_supervisor)
+    merging.client_merge_undo(merge=merge, actor=laf_supervisor)
+    assert second.documents.count() == 1
+    assert CaseNote.objects.get().client_id == second.pk
+
+
+def test_undo_waits_while_access_granted_after_the_merge_is_active(
+    pair, first, second, laf_supervisor, jobcenter_caseworker, consent
+):
+    request = agency_services.access_request_create(
+        actor=jobcenter_caseworker,
+        client=second,
+        sections=["contact"],
+        legal_basis=consent,
+        purpose="SGB II",
+    )
+    merge = _merge(pair, laf_supervisor, first)
+    request.refresh_from_db()
+    agency_services.access_request_decide(actor=laf_supervisor, request=request, approve=True)
+
+    with pytest.raises(ValidationError):
+        merging.client_merge_undo(merge=merge, actor=laf_supervisor)
+    second.refresh_from_db()
+    assert second.merged_into_id == first.pk
+
+
+def test_a_merged_record_can_no_longer_be_changed(client, pair, first, second, laf_supervisor):
+    _merge(pair, laf_supervisor, first)
+    client.force_login(second.registered_by.memberships.get(role="caseworker").user)
+
+    response = client.get(reverse("clients:client-edit", args=[second.pk, "contact"]))
+
+    assert response.status_code == 404
+
+
+def test_an_agency_holding_only_grants_cannot_close_the_pair(
+    pair, first, second, laf_caseworker, sozialamt_caseworker, sozialamt_supervisor, consent
+):
+    handed = agency_services.handover_create(
+        actor=laf_caseworker,
+        clients=[first, second],
+        agency=sozialamt_caseworker.membership.agency,
+        sections=["contact"],
+        legal_basis=consent,
+        purpose="Leistungen",
+    )
+    agency_services.handover_decide(
+        actor=sozialamt_caseworker, handover_id=handed[0].handover_id, accept=True
+    )
+
+    with pytest.raises(ValidationError):
+        merging.duplicate_pair_decide(pair=pair, actor=sozialamt_supervisor, decision="not_same")
+    pair.refresh_from_db()
+    assert pair.status == DuplicatePair.Status.OPEN
