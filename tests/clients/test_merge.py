@@ -404,8 +404,9 @@ def test_undo_is_newest_first_when_the_survivor_was_merged_again(
         pair=later_pair, actor=laf_supervisor, survivor_id=third.pk, choices={}
     )
 
-    with pytest.raises(ValidationError, match="merge"):
+    with pytest.raises(ValidationError) as refused:
         merging.client_merge_undo(merge=merge, actor=laf_supervisor)
+    assert refused.value.code == "merged_later"
     merging.client_merge_undo(merge=later, actor=laf_supervisor)
     merging.client_merge_undo(merge=merge, actor=laf_supervisor)
     assert second.documents.count() == 1
@@ -426,8 +427,9 @@ def test_undo_waits_while_access_granted_after_the_merge_is_active(
     request.refresh_from_db()
     agency_services.access_request_decide(actor=laf_supervisor, request=request, approve=True)
 
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as refused:
         merging.client_merge_undo(merge=merge, actor=laf_supervisor)
+    assert refused.value.code == "granted_later"
     second.refresh_from_db()
     assert second.merged_into_id == first.pk
 
@@ -456,7 +458,8 @@ def test_an_agency_holding_only_grants_cannot_close_the_pair(
         actor=sozialamt_caseworker, handover_id=handed[0].handover_id, accept=True
     )
 
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as refused:
         merging.duplicate_pair_decide(pair=pair, actor=sozialamt_supervisor, decision="not_same")
+    assert refused.value.code == "role"
     pair.refresh_from_db()
     assert pair.status == DuplicatePair.Status.OPEN
