@@ -47,7 +47,6 @@ from agencies.models import AccessRequest, Agency, Grant
 from audit.models import AuditEvent
 from audit.services import audit_record
 from clients import services
-from clients.matching.score import REASON_LABELS
 from clients.models import (
     CaseNote,
     Client,
@@ -122,10 +121,6 @@ def duplicate_pair_for(user, pk: int) -> DuplicatePair | None:
         .select_related("client_a__registered_by", "client_b__registered_by", "decided_by")
         .first()
     )
-
-
-def reason_labels(codes: list[str]) -> list[str]:
-    return [str(REASON_LABELS[code]) if code in REASON_LABELS else code for code in codes]
 
 
 def may_merge(user, a: Client, b: Client) -> bool:

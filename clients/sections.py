@@ -106,3 +106,16 @@ HOUSEHOLD_SHARED_FIELDS = (
     "arrival_date",
     "residence_status",
 )
+
+# Match reasons that state a fact of a section other than identity ("same document
+# number"): shown only to readers who may see that section of the records compared.
+REASON_SECTIONS = {
+    "same_document": "documents",
+    "document_different": "documents",
+    "postcode_same": "contact",
+    "postcode_different": "contact",
+}
+
+
+def reasons_visible(codes: list[str], sections: frozenset[str] | set[str]) -> list[str]:
+    return [code for code in codes if REASON_SECTIONS.get(code, IDENTITY) in sections]

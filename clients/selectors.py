@@ -4,7 +4,7 @@ can forget the permission filter."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import phonenumbers
@@ -15,9 +15,15 @@ from django.utils.translation import gettext as _
 from agencies import access
 from clients.dates import PartialDate
 from clients.matching.keys import MATCH_FIELDS, document_numbers, match_record_from_row
-from clients.matching.score import DEFAULT_THRESHOLD, Match, MatchRecord, score_pair
+from clients.matching.score import (
+    DEFAULT_THRESHOLD,
+    REASON_LABELS,
+    Match,
+    MatchRecord,
+    score_pair,
+)
 from clients.models import Client, ClientMatchKey, IdentityDocument, fold
-from clients.sections import section_of_field
+from clients.sections import IDENTITY, reasons_visible, section_of_field
 
 
 def client_search(
@@ -247,6 +253,7 @@ MAX_SHOWN = 8
 class DuplicateCandidate:
     client: Client
     match: Match
+    labels: list[str] = field(default_factory=list)  # reasons the reader may see, translated
 
     @property
     def probable(self) -> bool:
@@ -301,3 +308,9 @@ def _match_records(ids: list[int] | None = None) -> list[MatchRecord]:
         record.external_ref = row["external_ref"]
         records.append(record)
     return records
+
+
+def reason_labels(codes: list[str], *, sections: frozenset[str] = frozenset({IDENTITY})) -> list:
+    """Translated labels of the match reasons a reader who sees `sections` of both
+    records may read (identity only, unless told more)."""
+    return [REASON_LABELS.get(code, code) for code in reasons_visible(codes, sections)]

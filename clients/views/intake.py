@@ -62,6 +62,8 @@ def intake_matches(request: HttpRequest, record: MatchRecord) -> IntakeMatches:
             )
             matches.hidden.append((hint, candidate))
         else:
+            sections = access.access_for(request.user, client).view
+            candidate.labels = selectors.reason_labels(candidate.match.reasons, sections=sections)
             matches.visible.append(candidate)
     fingerprint = search_fingerprint(f"{record.family_name} {record.given_names}")
     if matches.visible:

@@ -18,7 +18,7 @@ from agencies import access
 from agencies.decorators import agency_member_required
 from audit.models import AuditEvent
 from audit.services import audit_record
-from clients import merging
+from clients import merging, selectors
 from clients.models import ClientMerge, DuplicatePair
 
 PAGE_SIZE = 25
@@ -33,7 +33,7 @@ def duplicate_queue(request: HttpRequest) -> HttpResponse:
     rows = [
         {
             "pair": pair,
-            "reasons": merging.reason_labels(pair.reasons),
+            "reasons": selectors.reason_labels(pair.reasons),
             "may_merge": merging.may_merge(request.user, pair.client_a, pair.client_b),
         }
         for pair in page.object_list
@@ -84,7 +84,7 @@ def duplicate_pair(request: HttpRequest, pk: int) -> HttpResponse:
         "a": a,
         "b": b,
         "rows": rows,
-        "reasons": merging.reason_labels(pair.reasons),
+        "reasons": selectors.reason_labels(pair.reasons, sections=a.access.view & b.access.view),
         "may_merge": may_merge and pair.status == DuplicatePair.Status.OPEN,
         "may_decide": merging.may_decide(request.user, a, b),
         "selected_survivor": selected_survivor,

@@ -10,6 +10,7 @@ from django.urls import reverse
 from agencies import services as agency_services
 from audit.models import AuditEvent
 from clients import merging, services
+from clients.matching.score import REASON_LABELS
 from clients.models import DuplicatePair
 from tests.factories import ClientFactory, UserFactory
 
@@ -59,7 +60,7 @@ def test_queue_lists_only_pairs_the_agency_sees_ordered_by_score(
     body = response.content.decode()
     assert "Yaremchuk".upper() not in body and "Jaremtschuk".upper() not in body
     assert "0,97" in body or "0.97" in body
-    assert str(merging.REASON_LABELS["birth_same"]) in body
+    assert str(REASON_LABELS["birth_same"]) in body
     assert reverse("clients:duplicate-pair", args=[high.pk]) in body
 
 
@@ -138,7 +139,7 @@ def test_pair_page_compares_side_by_side_and_audits_both_records(
     body = response.content.decode()
     assert "Kovalenko" in body and "Kowalenko" in body
     assert 'class="merge-differs"' in body
-    assert str(merging.REASON_LABELS["name_translit"]) in body
+    assert str(REASON_LABELS["name_translit"]) in body
     assert 'style="' not in body
     rows = {row["field"].name: row for row in response.context["rows"]}
     assert rows["family_name"]["field"].differs
@@ -213,3 +214,14 @@ def test_navigation_shows_duplicates_to_supervisors_only(client, laf_caseworker,
     assert link not in client.get(reverse("clients:client-search")).content.decode()
     client.force_login(laf_supervisor)
     assert link in client.get(reverse("clients:client-search")).content.decode()
+
+
+def test_reasons_from_sections_the_reader_may_not_see_are_left_out():
+    from clients.selectors import reason_labels
+
+    codes = ["name_translit", "same_document", "postcode_same", "birth_same"]
+
+    assert reason_labels(codes) == [REASON_LABELS["name_translit"], REASON_LABELS["birth_same"]]
+    assert REASON_LABELS["same_document"] in reason_labels(
+        codes, sections=frozenset({"identity", "documents"})
+    )
