@@ -77,6 +77,7 @@ def _merge_fields() -> tuple[tuple[str, Any, tuple[str, ...], str], ...]:
 _BIRTH_DATE = gettext_lazy("Date of birth")
 _HOUSEHOLD = gettext_lazy("Household membership")
 MERGE_FIELDS = _merge_fields()
+LABELS = {name: label for name, label, _fields, _section in MERGE_FIELDS}
 CHOICE_NAMES = tuple(name for name, _label, _fields, _section in MERGE_FIELDS)
 _MODEL_FIELDS = {name: fields for name, _label, fields, _section in MERGE_FIELDS}
 # Stored "empty" values: a field holding one of these yields to the other record's value.
@@ -340,6 +341,8 @@ def client_merge(
         survivor_before=survivor_before,
         moved={
             "fields": changed,
+            # What the merge wrote, so an undo can tell a later edit from its own work.
+            "fields_after": {name: _json(_stored(survivor, name)) for name in changed},
             "documents": documents["moved"],
             "documents_kept": documents["kept"],
             "case_notes": notes,
@@ -410,6 +413,22 @@ def client_merge_undo(*, merge: ClientMerge, actor) -> ClientMerge:
             code="granted_later",
         )
     moved = merge.moved
+    # Undo must not silently overwrite what someone changed after the merge.
+    after = moved.get("fields_after", {})
+    edited = [
+        name
+        for name in moved.get("fields", [])
+        if name in after and _json(_stored(survivor, name)) != after[name]
+    ]
+    if edited:
+        raise ValidationError(
+            _(
+                "Fields of the surviving record were changed after the merge (%(fields)s). "
+                "Compare them with the merged record's history and change them by hand."
+            )
+            % {"fields": ", ".join(str(LABELS[name]) for name in edited)},
+            code="edited_later",
+        )
     agencies = _agencies_involved(survivor, merged)
 
     CaseNote.objects.filter(pk__in=moved.get("case_notes", []), client=survivor).update(

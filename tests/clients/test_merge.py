@@ -463,3 +463,18 @@ def test_an_agency_holding_only_grants_cannot_close_the_pair(
     assert refused.value.code == "role"
     pair.refresh_from_db()
     assert pair.status == DuplicatePair.Status.OPEN
+
+
+def test_undo_refuses_to_overwrite_a_field_changed_after_the_merge(
+    pair, first, second, laf_supervisor, laf_caseworker
+):
+    merge = _merge(pair, laf_supervisor, first, birth_date="b")
+    services.client_update(client=first, actor=laf_caseworker, fields={"phone": "+49 30 7654321"})
+
+    with pytest.raises(ValidationError) as refused:
+        merging.client_merge_undo(merge=merge, actor=laf_supervisor)
+
+    assert refused.value.code == "edited_later"
+    first.refresh_from_db()
+    assert first.phone.as_e164 == "+49307654321"
+    assert first.birth_date == PartialDate(1985, 3, 7)
