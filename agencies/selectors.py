@@ -120,18 +120,19 @@ def existence_hints(user, clients: QuerySet, *, limit: int = 10) -> list[Existen
     if agency is None:
         return []
     hidden = access.clients_hidden_from(user, clients)
-    hints = []
-    for client in hidden.select_related("registered_by").order_by("pk")[:limit]:
-        hints.append(
-            ExistenceHint(
-                agency=client.registered_by.name,
-                family_initial=client.family_name[:1].upper(),
-                birth_year=client.birth_year,
-                token=hint_for(user, client),
-                client_id=client.pk,
-            )
-        )
-    return hints
+    hidden = hidden.select_related("registered_by").order_by("pk")
+    return [hint_of(user, client) for client in hidden[:limit]]
+
+
+def hint_of(user, client) -> ExistenceHint:
+    """The hint for one record the user's agency may not see (`registered_by` loaded)."""
+    return ExistenceHint(
+        agency=client.registered_by.name,
+        family_initial=client.family_name[:1].upper(),
+        birth_year=client.birth_year,
+        token=hint_for(user, client),
+        client_id=client.pk,
+    )
 
 
 def client_from_hint(user, token: str):

@@ -366,7 +366,7 @@ class ClientGroupObjectPermission(GroupObjectPermissionBase):
 class ClientMatchKey(models.Model):
     """Blocking keys of a record (clients.matching): two records that may be the same
     person share a key, so candidate generation is an index lookup, not a scan.
-    Derived data, rewritten by clients.duplicates.match_keys_refresh on every change."""
+    Derived data, rewritten by clients.services.match_keys_refresh on every change."""
 
     # The unique (client, key) constraint's index serves lookups by client.
     client = models.ForeignKey(

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from agencies import access
 from clients.dates import PartialDate
-from clients.matching.keys import MATCH_FIELDS, document_numbers, match_record_from_row
+from clients.matching.keys import match_records
 from clients.matching.score import (
     DEFAULT_THRESHOLD,
     REASON_LABELS,
@@ -278,7 +278,11 @@ def duplicate_candidates(
         .annotate(shared=Count("*"))
         .order_by("-shared", "client_id")[:MAX_CANDIDATES]
     )
-    candidates = _match_records(ids=[row["client_id"] for row in ranked])
+    candidates = match_records(
+        client_model=Client,
+        document_model=IdentityDocument,
+        ids=[row["client_id"] for row in ranked],
+    )
     scored = [(score_pair(record, other), other.id) for other in candidates]
     best = sorted(
         ((match, pk) for match, pk in scored if match.score >= threshold),
@@ -289,25 +293,8 @@ def duplicate_candidates(
 
 
 def match_records_all() -> list[MatchRecord]:
-    """Every record that can still be a duplicate (not merged), read for matching in a
-    few flat queries: 100k records in seconds, without model instances.
-    `MatchRecord.id` is the client id; `external_ref` rides along for reports."""
-    return _match_records()
-
-
-def _match_records(ids: list[int] | None = None) -> list[MatchRecord]:
-    """Unmerged records (those of `ids`, or all) as MatchRecords, in id order."""
-    clients = Client.objects.filter(merged_into__isnull=True)
-    if ids is not None:
-        clients = clients.filter(pk__in=ids)
-    documents = document_numbers(IdentityDocument, ids)
-    rows = clients.order_by("pk").values(*MATCH_FIELDS, "external_ref")
-    records = []
-    for row in rows.iterator(5000) if ids is None else rows:
-        record = match_record_from_row(row, documents)
-        record.external_ref = row["external_ref"]
-        records.append(record)
-    return records
+    """Every record that can still be a duplicate (not merged), for the batch report."""
+    return match_records(client_model=Client, document_model=IdentityDocument)
 
 
 def reason_labels(codes: list[str], *, sections: frozenset[str] = frozenset({IDENTITY})) -> list:

@@ -15,7 +15,8 @@ from agencies import access
 from agencies.models import Agency
 from audit.services import audit_record
 from clients.choices import HouseholdRole
-from clients.matching.score import Match, MatchRecord
+from clients.matching.keys import match_keys_write, match_records
+from clients.matching.score import Match
 from clients.models import (
     CaseNote,
     Client,
@@ -180,18 +181,12 @@ def case_note_add(*, client: Client, agency: Agency, actor, text: str) -> CaseNo
 
 
 def match_keys_refresh(*, clients: list[Client]) -> None:
-    """Rewrite the blocking keys of `clients` (prefetch `documents` for many).
-
-    Merged records keep no keys: they are never proposed again.
-    """
+    """Rewrite the blocking keys of `clients`, as saved. Merged records keep no keys:
+    they are never proposed again."""
     ids = [client.pk for client in clients]
     ClientMatchKey.objects.filter(client_id__in=ids).delete()
-    ClientMatchKey.objects.bulk_create(
-        ClientMatchKey(client_id=client.pk, key=key[:64])
-        for client in clients
-        if client.merged_into_id is None
-        for key in dict.fromkeys(k[:64] for k in MatchRecord.from_client(client).blocking_keys())
-    )
+    records = match_records(client_model=Client, document_model=IdentityDocument, ids=ids)
+    match_keys_write(records=records, key_model=ClientMatchKey)
 
 
 def duplicate_pair_record(

@@ -44,7 +44,7 @@ from clients.matching.normalize import (
 )
 
 if TYPE_CHECKING:
-    from clients.models import Client
+    pass
 
 DEFAULT_THRESHOLD = 0.85
 # A pair capped as a hard negative never scores above this.
@@ -155,28 +155,7 @@ class MatchRecord:
     street: str = ""
     postcode: str = ""
     id: int | str | None = None
-
-    @classmethod
-    def from_client(cls, client: Client) -> MatchRecord:
-        """Prefetch `documents` when building many records."""
-        from clients.validators import normalize_identifier
-
-        return cls(
-            id=client.pk,
-            family_name=client.family_name,
-            given_names=client.given_names,
-            birth_name=client.birth_name,
-            former_names=client.former_names,
-            family_name_original=client.family_name_original,
-            given_names_original=client.given_names_original,
-            sex=client.sex,
-            birth=client.birth_date,
-            nationalities=tuple(str(c.code) for c in client.nationalities),
-            documents=tuple(normalize_identifier(d.number) for d in client.documents.all()),
-            household_id=client.household_id,
-            street=client.street,
-            postcode=client.postcode,
-        )
+    external_ref: str = ""  # the sending system's id, for reports
 
     @cached_property
     def readings(self) -> tuple[Reading, ...]:

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from agencies import access
 from agencies.decorators import agency_member_required
-from agencies.selectors import ExistenceHint, hint_for
+from agencies.selectors import ExistenceHint, hint_of
 from audit.services import audit_record, search_fingerprint
 from clients import selectors, services
 from clients.forms import DuplicateCheckForm, DuplicateConfirmForm
@@ -53,13 +53,7 @@ def intake_matches(request: HttpRequest, record: MatchRecord) -> IntakeMatches:
     for candidate in candidates:
         client = candidate.client
         if client.pk in hidden_ids:
-            hint = ExistenceHint(
-                agency=client.registered_by.name,
-                family_initial=client.family_name[:1].upper(),
-                birth_year=client.birth_year,
-                token=hint_for(request.user, client),
-                client_id=client.pk,
-            )
+            hint = hint_of(request.user, client)
             matches.hidden.append((hint, candidate))
         else:
             sections = access.access_for(request.user, client).view

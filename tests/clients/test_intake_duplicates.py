@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from audit.models import AuditEvent
+from clients.forms import DuplicateCheckForm
 from clients.models import Client, DuplicatePair
 from tests.factories import ClientFactory, DocumentFactory
 
@@ -74,10 +75,24 @@ def test_a_record_of_another_agency_is_only_hinted_at(sozialamt_client, oleksand
     assert "/agencies/requests/new/" in page or "Request access" in page or "Zugriff" in page
 
 
-def test_too_little_typed_shows_nothing(laf_client, oleksandra):
-    response = laf_client.post(CHECK, {"family_name": "Shevchenko"})
+@pytest.mark.parametrize(
+    ("typed", "enough"),
+    [
+        ({"family_name": "Shevchenko"}, False),
+        ({"given_names": "Oleksandra", "birth_date": "03.07.1985"}, False),
+        ({"family_name": "S", "given_names": "Oleksandra"}, False),
+        ({"family_name": "Shevchenko", "given_names": "Oleksandra"}, True),
+        ({"family_name": "Shevchenko", "birth_date": "1985"}, True),
+        ({"doc-number": "FA 123456"}, True),
+    ],
+)
+def test_the_check_runs_only_on_a_family_name_and_one_more_fact(typed, enough):
+    from django.http import QueryDict
 
-    assert "duplicate-check-heading" not in response.content.decode()
+    data = QueryDict(mutable=True)
+    data.update(typed)
+
+    assert DuplicateCheckForm(data).has_enough() is enough
 
 
 def test_same_passport_number_finds_her_without_a_birth_date(laf_client, oleksandra):

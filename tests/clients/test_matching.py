@@ -172,13 +172,15 @@ def test_synthetic_set_is_reproducible():
 
 
 @pytest.mark.django_db
-def test_match_record_is_built_from_a_client():
+def test_match_record_is_read_from_the_database():
+    from clients.matching.keys import match_records
+    from clients.models import Client, IdentityDocument
     from tests.factories import AgencyFactory, ClientFactory, DocumentFactory
 
     agency = AgencyFactory(slug="laf")
     client = ClientFactory(agency=agency, family_name="Shevchenko", given_names="Oleksandra")
     DocumentFactory(client=client, number="FA 123456")
-    record = MatchRecord.from_client(client)
+    [record] = match_records(client_model=Client, document_model=IdentityDocument, ids=[client.pk])
     assert record.documents == ("FA123456",)
     assert record.birth == PartialDate(1985, 7, 3)
     other = person("Schewtschenko", "Aleksandra", documents=("FA123456",))
