@@ -60,7 +60,13 @@ from audit import chain, selectors
 from audit.models import AuditEvent
 from clients.models import Client, ClientGroupObjectPermission
 from clients.services import client_register
-from registration_portal.benchmarking import bench_database_required, quantile
+from registration_portal.benchmarking import (
+    bench_database_required,
+    execute_timed,
+    quantile,
+    server_settings,
+    stepper,
+)
 
 PREFIX = "auditbench-"  # agency slugs and user names of the synthetic data
 META_TABLE = "bench_audit_meta"  # what was built (this database only)
@@ -417,26 +423,15 @@ class Command(BaseCommand):
             chosen = [case for case in cases if case.topics & variant.topics]
             self.stdout.write(self.style.MIGRATE_HEADING(f"\n== Variant: {variant.label} =="))
             try:
-                self._execute(variant.apply)
+                execute_timed(variant.apply, self.stdout.write)
                 with variant.patch() if variant.patch else nullcontext():
                     measured = self._run(chosen, options["repeat"])
                     self._print_table(measured)
                     self._print_plans(self._slowest(measured, limit=4), variant.label)
             finally:
-                self._execute(variant.undo)
+                execute_timed(variant.undo, self.stdout.write)
             results[variant.label] = measured
         self._print_comparison(results)
-
-    # --- safety ---------------------------------------------------------------------------
-
-    def _execute(self, statements: tuple[str, ...]) -> None:
-        with connection.cursor() as cursor:
-            cursor.execute("SET maintenance_work_mem = '1GB'")
-            for statement in statements:
-                started = time.perf_counter()
-                cursor.execute(statement)
-                self.stdout.write(f"   {statement}  ({time.perf_counter() - started:.1f} s)")
-            cursor.execute("RESET maintenance_work_mem")
 
     # --- data -----------------------------------------------------------------------------
 
@@ -509,7 +504,7 @@ class Command(BaseCommand):
         return staff
 
     def _build(self, options: dict[str, Any]) -> None:
-        log = self._stepper("Building")
+        log = stepper("Building", self.stdout.write, width=60)
         with transaction.atomic():
             agencies = self._agencies_and_staff(options)
             log(f"{len(agencies)} agencies, {options['users']:,} staff (ORM, bulk)")
@@ -582,17 +577,6 @@ class Command(BaseCommand):
             ):
                 cursor.execute(f"VACUUM ANALYZE {connection.ops.quote_name(table)}")
         log("VACUUM ANALYZE")
-
-    def _stepper(self, title: str) -> Callable[[str], None]:
-        started = last = time.perf_counter()
-
-        def log(step: str) -> None:
-            nonlocal last
-            now = time.perf_counter()
-            self.stdout.write(f"{title}: {step:<60} {now - last:6.1f} s  ({now - started:.1f} s)")
-            last = now
-
-        return log
 
     def _agencies_and_staff(self, options: dict[str, Any]) -> list[Agency]:
         """Agencies through the service; their staff in bulk (a few thousand rows), with
@@ -716,7 +700,10 @@ class Command(BaseCommand):
                 cursor.execute(f"DROP INDEX {name}")
                 self.stdout.write(f"Dropped candidate index {name} of an interrupted run.")
         for definition in self._dropped_indexes():
-            self._execute((definition.replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1),))
+            execute_timed(
+                (definition.replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1),),
+                self.stdout.write,
+            )
         self._set_dropped_indexes([])
 
     def _dropped_indexes(self) -> list[str]:
@@ -1067,11 +1054,15 @@ class Command(BaseCommand):
         if redundant:
             # Written down first: a run interrupted here rebuilds them when it starts again.
             self._set_dropped_indexes([definition for _name, definition in redundant])
-            self._execute(tuple(f"DROP INDEX {name}" for name, _definition in redundant))
+            execute_timed(
+                tuple(f"DROP INDEX {name}" for name, _definition in redundant), self.stdout.write
+            )
             try:
                 events, transactions, append = self._append(dataset, staff, rng, total)
             finally:
-                self._execute(tuple(definition for _name, definition in redundant))
+                execute_timed(
+                    tuple(definition for _name, definition in redundant), self.stdout.write
+                )
                 self._set_dropped_indexes([])
             w(
                 f"  the same without {', '.join(name for name, _d in redundant)}: "
@@ -1200,24 +1191,18 @@ class Command(BaseCommand):
     def _print_setup(self, dataset: Dataset, load: tuple[float, float, float]) -> None:
         w = self.stdout.write
         meta = dataset.meta
+        server, version = server_settings(
+            [
+                "shared_buffers",
+                "work_mem",
+                "effective_cache_size",
+                "random_page_cost",
+                "jit",
+                "max_parallel_workers_per_gather",
+                "synchronous_commit",
+            ]
+        )
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT name, setting, unit FROM pg_settings WHERE name = ANY(%s) ORDER BY name",
-                [
-                    [
-                        "shared_buffers",
-                        "work_mem",
-                        "effective_cache_size",
-                        "random_page_cost",
-                        "jit",
-                        "max_parallel_workers_per_gather",
-                        "synchronous_commit",
-                    ]
-                ],
-            )
-            server = ", ".join(f"{n}={s}{u or ''}" for n, s, u in cursor.fetchall())
-            cursor.execute("SHOW server_version")
-            version = cursor.fetchone()[0]
             cursor.execute(
                 "SELECT pg_size_pretty(pg_table_size(%s::regclass)), "
                 "pg_size_pretty(pg_indexes_size(%s::regclass)), "

@@ -51,10 +51,24 @@ from audit.models import AuditEvent
 from clients import selectors
 from clients.choices import Accommodation, District, ResidenceStatus
 from clients.dates import PartialDate
-from clients.models import Client, ClientGroupObjectPermission, IdentityDocument, fold
+from clients.models import (
+    Client,
+    ClientGroupObjectPermission,
+    ClientMatchKey,
+    ClientMerge,
+    DuplicatePair,
+    IdentityDocument,
+    fold,
+)
 from clients.reference import ALPHABET, LENGTH
 from clients.sections import IDENTITY, SECTIONS, WHOLE_RECORD_PERM
-from registration_portal.benchmarking import bench_database_required, quantile
+from registration_portal.benchmarking import (
+    bench_database_required,
+    execute_timed,
+    quantile,
+    server_settings,
+    stepper,
+)
 
 PREFIX = "bench-"  # agency slugs and user names of the synthetic data
 PAGE_SIZE = 25  # as clients.views
@@ -385,25 +399,15 @@ class Command(BaseCommand):
             # a tried schema change is undone right after its measurements.
             self.stdout.write(self.style.MIGRATE_HEADING(f"\n== Variant: {variant.label} =="))
             try:
-                self._execute(variant.apply)
+                execute_timed(variant.apply, self.stdout.write)
                 with variant.patch() if variant.patch else nullcontext():
                     results[variant.label] = self._suite(dataset, options["repeat"])
                     self._print_table(results[variant.label])
                     self._print_plans(results[variant.label])
             finally:
-                self._execute(variant.undo)
+                execute_timed(variant.undo, self.stdout.write)
         if len(results) > 1:
             self._print_comparison(results)
-
-    def _execute(self, statements: tuple[str, ...]) -> None:
-        with connection.cursor() as cursor:
-            cursor.execute("SET maintenance_work_mem = '1GB'")
-            for statement in statements:
-                started = time.perf_counter()
-                cursor.execute(statement)
-                self.stdout.write(f"   {statement}  ({time.perf_counter() - started:.1f} s)")
-
-    # --- safety -------------------------------------------------------------------------
 
     # --- data ---------------------------------------------------------------------------
 
@@ -432,7 +436,7 @@ class Command(BaseCommand):
 
     def _build(self, options: dict[str, Any]) -> None:
         rng = random.Random(options["seed"])  # noqa: S311 - reproducible synthetic data
-        log = self._stepper("Building")
+        log = stepper("Building", self.stdout.write, width=45)
         with transaction.atomic():
             agencies, users = self._agencies_and_users(options["agencies"])
             log("agencies, groups and staff")
@@ -464,17 +468,6 @@ class Command(BaseCommand):
             for table in [*tables, Agency._meta.db_table, User._meta.db_table]:
                 cursor.execute(f"VACUUM ANALYZE {connection.ops.quote_name(table)}")
         log("VACUUM ANALYZE")
-
-    def _stepper(self, title: str) -> Callable[[str], None]:
-        started = last = time.perf_counter()
-
-        def log(step: str) -> None:
-            nonlocal last
-            now = time.perf_counter()
-            self.stdout.write(f"{title}: {step:<45} {now - last:6.1f} s  ({now - started:.1f} s)")
-            last = now
-
-        return log
 
     def _agencies_and_users(self, count: int) -> tuple[list[Agency], list[User]]:
         agencies, users = [], []
@@ -514,7 +507,7 @@ class Command(BaseCommand):
             "country_of_birth nationalities azr_number languages interpreter_needed phone "
             "email street postcode district accommodation arrival_date residence_status "
             "special_protection_needs sensitive_notes household_role reference_code "
-            "created_at updated_at search_name registered_by_id"
+            "created_at updated_at search_name registered_by_id external_ref"
         ).split()
         sql = f"COPY {Client._meta.db_table} ({', '.join(columns)}) FROM STDIN"
         with cursor.cursor.copy(sql) as copy:
@@ -606,6 +599,7 @@ class Command(BaseCommand):
                 created,
                 fold(" ".join([family, given, birth_name, former])),
                 owner,
+                "",
             )
 
     def _insert_documents(self, cursor, agencies) -> None:
@@ -731,7 +725,13 @@ class Command(BaseCommand):
             "clients_casenote",
             AccessRequest._meta.db_table,
             Grant._meta.db_table,
+            ClientMatchKey._meta.db_table,
         ]
+        # Tables pointing at two records (merges before the pairs they refer to).
+        pair_tables = {
+            ClientMerge._meta.db_table: ("survivor_id", "merged_id"),
+            DuplicatePair._meta.db_table: ("client_a_id", "client_b_id"),
+        }
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT count(*) FROM {Client._meta.db_table} "  # noqa: S608
@@ -741,11 +741,18 @@ class Command(BaseCommand):
             if cursor.fetchone()[0] == 0:
                 # Only synthetic records here: everything referencing them goes at once. No
                 # CASCADE, so a table that also references clients makes this fail safely.
-                cursor.execute(f"TRUNCATE {', '.join([*client_tables, Client._meta.db_table])}")
+                tables = [*pair_tables, *client_tables, Client._meta.db_table]
+                cursor.execute(f"TRUNCATE {', '.join(tables)}")
             else:
                 bench_clients = (
                     f"SELECT id FROM {Client._meta.db_table} WHERE registered_by_id = ANY(%s)"  # noqa: S608
                 )
+                for table, (first, second) in pair_tables.items():
+                    cursor.execute(
+                        f"DELETE FROM {table} WHERE {first} IN ({bench_clients}) "  # noqa: S608
+                        f"OR {second} IN ({bench_clients})",
+                        [ids, ids],
+                    )
                 for table in client_tables:
                     column = "content_object_id" if "objectpermission" in table else "client_id"
                     cursor.execute(
@@ -1054,23 +1061,17 @@ class Command(BaseCommand):
         today = timezone.localdate()
         rows = ClientGroupObjectPermission.objects.filter(group_id=agency.group_id)
         active = rows.exclude(expires_on__lt=today)
+        server, version = server_settings(
+            [
+                "shared_buffers",
+                "work_mem",
+                "effective_cache_size",
+                "random_page_cost",
+                "jit",
+                "max_parallel_workers_per_gather",
+            ]
+        )
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT name, setting, unit FROM pg_settings WHERE name = ANY(%s) ORDER BY name",
-                [
-                    [
-                        "shared_buffers",
-                        "work_mem",
-                        "effective_cache_size",
-                        "random_page_cost",
-                        "jit",
-                        "max_parallel_workers_per_gather",
-                    ]
-                ],
-            )
-            server = ", ".join(f"{n}={s}{u or ''}" for n, s, u in cursor.fetchall())
-            cursor.execute("SHOW server_version")
-            version = cursor.fetchone()[0]
             cursor.execute(
                 """
                 SELECT c.relname, pg_size_pretty(pg_table_size(c.oid)),
