@@ -5,7 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from audit.models import AuditEvent
-from clients.forms import DateInput
+from core.forms import DateInput
 
 
 class EventFilterForm(forms.Form):

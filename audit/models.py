@@ -12,6 +12,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from agencies.models import Agency, Membership
+
 
 class AuditEvent(models.Model):
     class Action(models.TextChoices):
@@ -47,7 +49,7 @@ class AuditEvent(models.Model):
         verbose_name=_("actor"),
     )
     agency = models.ForeignKey(
-        "agencies.Agency",
+        Agency,
         on_delete=models.PROTECT,
         null=True,
         related_name="+",
@@ -88,6 +90,4 @@ class AuditEvent(models.Model):
 
     @property
     def role_label(self) -> str:
-        from agencies.models import Membership
-
         return Membership.Role(self.role).label if self.role in Membership.Role.values else ""

@@ -11,28 +11,27 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate
 from django.utils import timezone
 
-from agencies import access
 from audit.models import AuditEvent
 
 PAGE_SIZE = 50
 
 
-def events_visible_to(user) -> QuerySet[AuditEvent]:
-    """Supervisors see their own agency's staff; central admins (superusers) see all."""
+def events_of(agency) -> QuerySet[AuditEvent]:
+    """The events of one agency's staff; with None, everyone's (central admins). Who may
+    read which is the policy's answer (`access.policy.audit_scope`)."""
     events = AuditEvent.objects.select_related("actor", "agency")
-    if user.is_superuser:
-        return events
-    membership = access.membership_for(user)
-    if membership is None or membership.role not in access.SUPERVISING_ROLES:
-        return AuditEvent.objects.none()
-    return events.filter(agency=membership.agency)
+    return events if agency is None else events.filter(agency=agency)
 
 
-def events_filtered(events: QuerySet[AuditEvent], criteria: dict) -> QuerySet[AuditEvent]:
+def events_filtered(
+    events: QuerySet[AuditEvent], criteria: dict, *, record: dict[str, list[int]] | None = None
+) -> QuerySet[AuditEvent]:
+    """`criteria` from the filter form; `record` the objects of the record filtered for
+    (see `record_accesses`), given when the criteria name a record."""
     if criteria.get("actor"):
         events = events.filter(actor__username=criteria["actor"])
     if criteria.get("client"):
-        events = events.filter(_about_client(criteria["client"]))
+        events = events.filter(_about_record(record or {"clients.client": [criteria["client"]]}))
     if criteria.get("action"):
         events = events.filter(action=criteria["action"])
     if criteria.get("outcome"):
@@ -61,40 +60,31 @@ def events_page(
     return rows[:PAGE_SIZE], cursor
 
 
-def record_accesses(client_id: int, *, days: int = 30) -> QuerySet[AuditEvent]:
+def record_accesses(objects: dict[str, list[int]], *, days: int = 30) -> QuerySet[AuditEvent]:
     """Every agency's reads and changes of one record (GDPR Art. 15), newest first.
 
-    Includes the events of records merged into it: events are append-only, so their
-    references cannot move; the survivor's answer gathers them instead.
+    `objects` names what the question covers, by object type (the record, the records
+    merged into it, their documents, notes, grants and requests): the caller knows the
+    record, the audit log knows ids only.
     """
-    from clients.merging import merged_ids
-
     since = timezone.now() - dt.timedelta(days=days)
-    condition = _about_client(client_id)
-    for merged_id in merged_ids(client_id):
-        condition |= _about_client(merged_id)
     return (
-        AuditEvent.objects.filter(condition, occurred_at__gte=since)
+        AuditEvent.objects.filter(_about_record(objects), occurred_at__gte=since)
         .select_related("actor", "agency")
         .order_by("-pk")
     )
 
 
-def _about_client(client_id: int) -> Q:
-    """Events about the record itself, its documents, notes, grants and requests."""
-    from agencies.models import AccessRequest, Grant
-    from clients.models import CaseNote, IdentityDocument
-
-    condition = Q(object_type="clients.client", object_id=str(client_id))
-    for model in (IdentityDocument, CaseNote, Grant, AccessRequest):
-        ids = [
-            str(pk) for pk in model.objects.filter(client_id=client_id).values_list("pk", flat=True)
-        ]
+def _about_record(objects: dict[str, list[int]]) -> Q:
+    """Events naming one of `objects` as their object, and (PostgreSQL) lists and
+    searches that showed one of its records (GIN index on object_ids)."""
+    condition = Q(pk__in=[])
+    for object_type, ids in objects.items():
         if ids:
-            condition |= Q(object_type=model._meta.label_lower, object_id__in=ids)
+            condition |= Q(object_type=object_type, object_id__in=[str(pk) for pk in ids])
     if connection.vendor == "postgresql":
-        # Lists and searches that showed the record (GIN index on object_ids).
-        condition |= Q(object_type="clients.client", object_ids__contains=[int(client_id)])
+        for pk in objects.get("clients.client", []):
+            condition |= Q(object_type="clients.client", object_ids__contains=[int(pk)])
     return condition
 
 

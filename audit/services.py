@@ -1,4 +1,4 @@
-"""Writing audit events. Called by agencies.access and by services, never by templates.
+"""Writing audit events. Called by access.guards and by services, never by templates.
 
 Within a request the events are buffered and appended to the hash chain at the end of
 the view, inside the request's transaction: if they cannot be written, the response
@@ -18,10 +18,11 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from agencies.access import membership_for
+from agencies.selectors import membership_for
 from audit.chain import chain_append
 from audit.context import NO_REQUEST, current_request_meta
 from audit.models import AuditEvent
+from core.identity.names import fold_accents
 
 _buffer: ContextVar[list[AuditEvent] | None] = ContextVar("audit_buffer", default=None)
 
@@ -88,9 +89,7 @@ def audit_buffer() -> Iterator[list[AuditEvent]]:
 def search_fingerprint(name: str) -> str:
     """A keyed, truncated hash of a folded name: equal names give equal fingerprints,
     but the audit log does not reveal the name to someone without the key."""
-    from clients.models import fold
-
-    folded = fold(name)
+    folded = fold_accents(name)
     if not folded:
         return ""
     key = hashlib.sha256(f"audit-search:{settings.SECRET_KEY}".encode()).digest()

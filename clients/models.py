@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -11,7 +10,6 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
-from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from phonenumber_field.modelfields import PhoneNumberField
 from simple_history.models import HistoricalRecords
 
@@ -24,22 +22,16 @@ from clients.choices import (
     ResidenceStatus,
     Sex,
 )
-from clients.dates import PartialDate
 from clients.reference import reference_code_display, reference_code_new
-from clients.sections import section_permissions
 from clients.validators import (
     normalize_identifier,
     validate_azr_number,
     validate_berlin_postcode,
     validate_document_number,
 )
-
-
-def fold(text: str) -> str:
-    """Case- and accent-insensitive form of a name (Ševčenko -> sevcenko, Müller -> muller)."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(stripped.casefold().split())
+from core.dates import PartialDate
+from core.identity.names import fold_accents
+from core.sections import section_permissions
 
 
 class Household(models.Model):
@@ -239,7 +231,7 @@ class Client(models.Model):
         return ", ".join(str(names.get(code, code)) for code in self.languages)
 
     def refresh_search_name(self) -> None:
-        self.search_name = fold(
+        self.search_name = fold_accents(
             " ".join(
                 [
                     self.family_name,
@@ -349,22 +341,8 @@ class CaseNote(models.Model):
         return _("Case note %(id)s") % {"id": self.pk}
 
 
-# guardian's direct foreign keys: object permissions as a real FK, so access
-# filtering is one indexed join (see agencies.access). The rows are an index of
-# access, rebuilt from the grants (agencies.Grant), which are the legal record.
-class ClientUserObjectPermission(UserObjectPermissionBase):
-    content_object = models.ForeignKey(Client, on_delete=models.CASCADE)
-
-
-class ClientGroupObjectPermission(GroupObjectPermissionBase):
-    content_object = models.ForeignKey(Client, on_delete=models.CASCADE)
-    # Last day the grant behind this row is valid; checked in every query, so an
-    # expired grant stops working at once without a cleanup job.
-    expires_on = models.DateField(null=True, blank=True)
-
-
 class ClientMatchKey(models.Model):
-    """Blocking keys of a record (clients.matching): two records that may be the same
+    """Blocking keys of a record (core.identity): two records that may be the same
     person share a key, so candidate generation is an index lookup, not a scan.
     Derived data, rewritten by clients.services.match_keys_refresh on every change."""
 
@@ -382,108 +360,3 @@ class ClientMatchKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client_id} {self.key}"
-
-
-class DuplicatePair(models.Model):
-    """Two records that probably describe the same person, and what was decided.
-
-    `client_a` has the lower id, so each pair exists once. A "not the same person"
-    decision stays: the pair is never proposed again.
-    """
-
-    class Status(models.TextChoices):
-        OPEN = "open", _("to review")
-        MERGED = "merged", _("merged")
-        NOT_SAME = "not_same", _("not the same person")
-
-    class Source(models.TextChoices):
-        REPORT = "report", _("duplicate report")
-        INTAKE = "intake", _("registered despite a probable match")
-
-    client_a = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+")
-    client_b = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+")
-    score = models.FloatField(_("score"))
-    reasons = models.JSONField(_("reasons"), default=list)
-    status = models.CharField(
-        _("status"), max_length=16, choices=Status.choices, default=Status.OPEN
-    )
-    source = models.CharField(_("found by"), max_length=16, choices=Source.choices)
-    # Why a caseworker registered a new record despite this match (intake).
-    note = models.CharField(_("reason given"), max_length=500, blank=True)
-    found_at = models.DateTimeField(_("found at"), auto_now_add=True)
-    decided_by = models.ForeignKey(
-        "agencies.User",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("decided by"),
-    )
-    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("probable duplicate")
-        verbose_name_plural = _("probable duplicates")
-        indexes = [models.Index(fields=["status", "-score"], name="duplicate_pair_queue_idx")]
-        constraints = [
-            models.UniqueConstraint(fields=["client_a", "client_b"], name="duplicate_pair_unique"),
-            models.CheckConstraint(
-                condition=Q(client_a__lt=models.F("client_b")), name="duplicate_pair_ordered"
-            ),
-            models.CheckConstraint(
-                condition=Q(score__gte=0, score__lte=1), name="duplicate_pair_score_range"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.client_a_id} / {self.client_b_id}"
-
-
-class ClientMerge(models.Model):
-    """One merge of `merged` into `survivor`, with what it moved, so it can be undone."""
-
-    survivor = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+")
-    merged = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+")
-    pair = models.ForeignKey(
-        DuplicatePair, on_delete=models.PROTECT, null=True, blank=True, related_name="merges"
-    )
-    # Survivor field values before the merge, and the ids of the rows moved over.
-    survivor_before = models.JSONField(default=dict)
-    moved = models.JSONField(default=dict)
-    merged_by = models.ForeignKey("agencies.User", on_delete=models.PROTECT, related_name="+")
-    merged_at = models.DateTimeField(auto_now_add=True)
-    undone_by = models.ForeignKey(
-        "agencies.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    undone_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("merge")
-        verbose_name_plural = _("merges")
-
-    def __str__(self) -> str:
-        return f"{self.merged_id} -> {self.survivor_id}"
-
-
-class ClientImport(models.Model):
-    """One run of a CSV import (command or upload page) and its per-row outcome."""
-
-    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
-    started_by = models.ForeignKey(
-        "agencies.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    file_name = models.CharField(_("file"), max_length=255)
-    started_at = models.DateTimeField(_("started"), auto_now_add=True)
-    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
-    rows_total = models.PositiveIntegerField(_("rows"), default=0)
-    rows_imported = models.PositiveIntegerField(_("imported"), default=0)
-    rows_skipped = models.PositiveIntegerField(_("already imported"), default=0)
-    # [{"row": 12, "errors": ["birth_date: ..."]}, ...]: row numbers and reasons, no values.
-    row_errors = models.JSONField(_("rejected rows"), default=list)
-
-    class Meta:
-        verbose_name = _("client import")
-        verbose_name_plural = _("client imports")
-
-    def __str__(self) -> str:
-        return f"{self.agency_id} {self.started_at:%Y-%m-%d %H:%M}"

@@ -1,6 +1,8 @@
 """Writes to the client record. Keyword-only, atomic, validated; each writes history and audit.
 
-Views and commands call these; nothing else creates or changes a client.
+Views, workflows and commands call these; nothing else changes a client. Registering a
+person also gives the registering agency access, so it is a workflow
+(`workflows.intake.services.client_register`).
 """
 
 from __future__ import annotations
@@ -11,49 +13,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from agencies import access
 from agencies.models import Agency
 from audit.services import audit_record
-from clients.choices import HouseholdRole
-from clients.matching.keys import match_keys_write, match_records
-from clients.matching.score import Match
-from clients.models import (
-    CaseNote,
-    Client,
-    ClientMatchKey,
-    DuplicatePair,
-    Household,
-    IdentityDocument,
-)
-
-
-@transaction.atomic
-def client_register(
-    *,
-    agency: Agency,
-    actor,
-    fields: dict[str, Any],
-    document: dict[str, Any] | None = None,
-) -> Client:
-    """Register a person once; the registering agency may see and change the record."""
-    fields = dict(fields)
-    birth_date = fields.pop("birth_date", None)
-    client = Client(registered_by=agency, **fields)
-    if birth_date is not None:
-        client.birth_date = birth_date
-    _save_tracked(client, actor=actor)
-    match_keys_refresh(clients=[client])
-    access.access_rebuild(client=client, agency=agency)
-    audit_record(
-        actor=actor,
-        action="create",
-        obj=client,
-        fields=_names(fields, birth_date),
-        history_id=_latest_history(client),
-    )
-    if document:
-        document_add(client=client, actor=actor, fields=document)
-    return client
+from clients.history import latest_history_id, save_tracked
+from clients.matchkeys import match_keys_write, match_records
+from clients.models import CaseNote, Client, ClientMatchKey, IdentityDocument
 
 
 @transaction.atomic
@@ -88,41 +52,22 @@ def client_update(
         return client
     for name in changed:
         setattr(client, name, fields[name])
-    _save_tracked(client, actor=actor, update_fields=[*changed, "search_name", "updated_at"])
+    save_tracked(client, actor=actor, update_fields=[*changed, "search_name", "updated_at"])
     match_keys_refresh(clients=[client])
     audit_record(
-        actor=actor, action="update", obj=client, fields=changed, history_id=_latest_history(client)
+        actor=actor,
+        action="update",
+        obj=client,
+        fields=changed,
+        history_id=latest_history_id(client),
     )
     return client
 
 
 @transaction.atomic
-def household_member_add(
-    *, anchor: Client, agency: Agency, actor, role: str, fields: dict[str, Any]
-) -> Client:
-    """Register a new person into the anchor's household (founding it if needed)."""
-    # Locked and re-read, so two caseworkers adding members at once found one household.
-    anchor = Client.objects.select_for_update().get(pk=anchor.pk)
-    if anchor.household_id is None:
-        household = Household()
-        household._history_user = actor
-        household.save()
-        anchor = client_update(
-            client=anchor,
-            actor=actor,
-            fields={"household": household, "household_role": HouseholdRole.HEAD},
-        )
-    return client_register(
-        agency=agency,
-        actor=actor,
-        fields={**fields, "household": anchor.household, "household_role": role},
-    )
-
-
-@transaction.atomic
 def document_add(*, client: Client, actor, fields: dict[str, Any]) -> IdentityDocument:
     document = IdentityDocument(client=client, **fields)
-    _save_tracked(document, actor=actor)
+    save_tracked(document, actor=actor)
     match_keys_refresh(clients=[client])
     audit_record(actor=actor, action="create", obj=document, fields=list(fields))
     return document
@@ -138,37 +83,16 @@ def document_update(
         return document
     for name in changed:
         setattr(document, name, fields[name])
-    _save_tracked(document, actor=actor, update_fields=changed)
+    save_tracked(document, actor=actor, update_fields=changed)
     match_keys_refresh(clients=[document.client])
     audit_record(
         actor=actor,
         action="update",
         obj=document,
         fields=changed,
-        history_id=_latest_history(document),
+        history_id=latest_history_id(document),
     )
     return document
-
-
-def _save_tracked(obj: Client | IdentityDocument, *, actor, update_fields=None) -> None:
-    """Validate in full, then save with the actor named in the change history."""
-    if isinstance(obj, Client):
-        obj.refresh_search_name()
-    obj.full_clean()
-    obj._history_user = actor
-    obj.save(update_fields=update_fields)
-
-
-def _latest_history(obj: Client | IdentityDocument) -> int | None:
-    """The change-history entry that holds the values this update wrote."""
-    return obj.history.order_by("-history_id").values_list("history_id", flat=True).first()
-
-
-def _names(fields: dict[str, Any], birth_date) -> list[str]:
-    names = [name for name, value in fields.items() if value not in ("", None, [], False)]
-    if birth_date is not None and birth_date.year is not None:
-        names.append("birth_date")
-    return names
 
 
 @transaction.atomic
@@ -187,89 +111,3 @@ def match_keys_refresh(*, clients: list[Client]) -> None:
     ClientMatchKey.objects.filter(client_id__in=ids).delete()
     records = match_records(client_model=Client, document_model=IdentityDocument, ids=ids)
     match_keys_write(records=records, key_model=ClientMatchKey)
-
-
-def duplicate_pair_record(
-    *,
-    client_ids: tuple[int, int],
-    score: float,
-    reasons: list[str],
-    source: str,
-    note: str = "",
-) -> DuplicatePair | None:
-    """Put a pair on the review queue, or refresh its score while it is still open.
-
-    A decided pair (merged, not the same person) is left as decided: never proposed again.
-    """
-    low, high = sorted(client_ids)
-    pair, created = DuplicatePair.objects.get_or_create(
-        client_a_id=low,
-        client_b_id=high,
-        defaults={"score": score, "reasons": reasons, "source": source, "note": note},
-    )
-    if created:
-        return pair
-    if pair.status != DuplicatePair.Status.OPEN:
-        return None
-    pair.score, pair.reasons = score, reasons
-    update_fields = ["score", "reasons"]
-    if note:
-        pair.note, pair.source = note, source
-        update_fields += ["note", "source"]
-    pair.save(update_fields=update_fields)
-    return pair
-
-
-@transaction.atomic
-def intake_duplicates_confirm(
-    *, client: Client, actor, matches: list[tuple[int, Match]], reason: str
-) -> None:
-    """A caseworker registered `client` although it probably matches `matches`: the
-    pairs go to the supervisors' review queue with the reason given."""
-    for other_id, match in matches:
-        duplicate_pair_record(
-            client_ids=(client.pk, other_id),
-            score=match.score,
-            reasons=match.reasons,
-            source=DuplicatePair.Source.INTAKE,
-            note=reason,
-        )
-    audit_record(
-        actor=actor,
-        action="create",
-        obj=client,
-        fields=["duplicate_override"],
-        object_ids=[client.pk, *(other_id for other_id, _m in matches)],
-    )
-
-
-@transaction.atomic
-def duplicate_pairs_queue(*, pairs: list[tuple[int, int, Match]]) -> tuple[int, int]:
-    """Bulk form of duplicate_pair_record for the batch report: new pairs are queued,
-    open ones get the new score, decided ones stay decided. Returns (new, refreshed)."""
-    wanted = {tuple(sorted((a, b))): match for a, b, match in pairs}
-    existing = {
-        (pair.client_a_id, pair.client_b_id): pair
-        for pair in DuplicatePair.objects.filter(
-            client_a_id__in={a for a, _b in wanted}, client_b_id__in={b for _a, b in wanted}
-        )
-    }
-    new, refreshed = [], []
-    for (a, b), match in wanted.items():
-        pair = existing.get((a, b))
-        if pair is None:
-            new.append(
-                DuplicatePair(
-                    client_a_id=a,
-                    client_b_id=b,
-                    score=match.score,
-                    reasons=match.reasons,
-                    source=DuplicatePair.Source.REPORT,
-                )
-            )
-        elif pair.status == DuplicatePair.Status.OPEN:
-            pair.score, pair.reasons = match.score, match.reasons
-            refreshed.append(pair)
-    DuplicatePair.objects.bulk_create(new, batch_size=2000)
-    DuplicatePair.objects.bulk_update(refreshed, ["score", "reasons"], batch_size=2000)
-    return len(new), len(refreshed)

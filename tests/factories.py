@@ -8,8 +8,9 @@ from faker import Faker
 from agencies import services as agency_services
 from agencies.models import Agency, User
 from clients import services as client_services
-from clients.dates import PartialDate
 from clients.models import Client, IdentityDocument
+from core.dates import PartialDate
+from workflows.intake import services as intake_services
 
 ukrainian = Faker("uk_UA")
 
@@ -60,7 +61,7 @@ class ClientFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, agency, actor=None, **kwargs):
-        return client_services.client_register(agency=agency, actor=actor, fields=kwargs)
+        return intake_services.client_register(agency=agency, actor=actor, fields=kwargs)
 
 
 class DocumentFactory(factory.django.DjangoModelFactory):

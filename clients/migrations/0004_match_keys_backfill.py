@@ -8,7 +8,7 @@ from django.db import migrations
 
 
 def backfill(apps, schema_editor):
-    from clients.matching.keys import match_keys_rebuild
+    from clients.matchkeys import match_keys_rebuild
 
     match_keys_rebuild(
         client_model=apps.get_model("clients", "Client"),

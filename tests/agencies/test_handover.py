@@ -7,17 +7,17 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from agencies import access
-from agencies.models import AccessRequest, Grant
-from agencies.services import (
+from access import policy
+from access.models import AccessRequest, Grant
+from audit.models import AuditEvent
+from workflows.handover.services import (
     access_request_create,
     access_request_decide,
     grant_revoke,
     handover_create,
     handover_decide,
 )
-from audit.models import AuditEvent
-from clients.services import household_member_add
+from workflows.intake.services import household_member_add
 
 pytestmark = pytest.mark.django_db
 
@@ -50,11 +50,11 @@ def test_a_handover_is_invisible_to_the_receiver_until_accepted(
 ):
     grants = _hand_over(olena, laf_caseworker, sozialamt, consent)
     assert grants[0].status == Grant.Status.PENDING
-    assert not access.clients_visible_to(sozialamt_caseworker).exists()
+    assert not policy.clients_visible_to(sozialamt_caseworker).exists()
 
     handover_decide(actor=sozialamt_caseworker, handover_id=grants[0].handover_id, accept=True)
-    assert list(access.clients_visible_to(sozialamt_caseworker)) == [olena]
-    assert access.access_for(sozialamt_caseworker, olena).view == {"identity", "contact"}
+    assert list(policy.clients_visible_to(sozialamt_caseworker)) == [olena]
+    assert policy.access_for(sozialamt_caseworker, olena).view == {"identity", "contact"}
 
 
 def test_a_household_is_handed_over_and_accepted_together(
@@ -70,7 +70,7 @@ def test_a_household_is_handed_over_and_accepted_together(
     )
     assert len({grant.handover_id for grant in grants}) == 1
     handover_decide(actor=sozialamt_caseworker, handover_id=grants[0].handover_id, accept=True)
-    assert set(access.clients_visible_to(sozialamt_caseworker)) == {olena, taras}
+    assert set(policy.clients_visible_to(sozialamt_caseworker)) == {olena, taras}
 
 
 def test_an_agency_can_only_pass_on_sections_it_holds(
@@ -92,7 +92,7 @@ def test_an_agency_can_only_pass_on_sections_it_holds(
 
 
 def test_supervisors_read_but_do_not_hand_over_or_edit(olena, laf_supervisor, sozialamt, consent):
-    assert access.access_for(laf_supervisor, olena).change == frozenset()
+    assert policy.access_for(laf_supervisor, olena).change == frozenset()
     with pytest.raises(PermissionDenied):
         _hand_over(olena, laf_supervisor, sozialamt, consent)
 
@@ -102,15 +102,15 @@ def test_an_expired_grant_stops_working_without_any_cleanup_job(
 ):
     grants = _hand_over(olena, laf_caseworker, sozialamt, consent, expires_on=timezone.localdate())
     handover_decide(actor=sozialamt_caseworker, handover_id=grants[0].handover_id, accept=True)
-    assert access.clients_visible_to(sozialamt_caseworker).exists()
+    assert policy.clients_visible_to(sozialamt_caseworker).exists()
 
     # The next day: nothing ran, the row is still there, but it no longer counts.
     Grant.objects.update(expires_on=timezone.localdate() - dt.timedelta(days=1))
     olena.clientgroupobjectpermission_set.filter(group=sozialamt.group).update(
         expires_on=timezone.localdate() - dt.timedelta(days=1)
     )
-    assert not access.clients_visible_to(sozialamt_caseworker).exists()
-    assert access.access_for(sozialamt_caseworker, olena).view == frozenset()
+    assert not policy.clients_visible_to(sozialamt_caseworker).exists()
+    assert policy.access_for(sozialamt_caseworker, olena).view == frozenset()
 
 
 def test_an_end_date_in_the_past_is_refused(olena, laf_caseworker, sozialamt, consent):
@@ -125,7 +125,7 @@ def test_revoking_takes_access_away_at_once(
     grants = _hand_over(olena, laf_caseworker, sozialamt, consent)
     handover_decide(actor=sozialamt_caseworker, handover_id=grants[0].handover_id, accept=True)
     grant_revoke(actor=laf_caseworker, grant=grants[0])
-    assert not access.clients_visible_to(sozialamt_caseworker).exists()
+    assert not policy.clients_visible_to(sozialamt_caseworker).exists()
     assert AuditEvent.objects.filter(action="revoke").count() == 1
 
 
@@ -163,12 +163,12 @@ def test_access_request_approved_with_fewer_sections(
         purpose="SGB II",
     )
     assert request.holding_agency == olena.registered_by
-    assert not access.clients_visible_to(jobcenter_caseworker).exists()
+    assert not policy.clients_visible_to(jobcenter_caseworker).exists()
 
     access_request_decide(actor=laf_supervisor, request=request, approve=True, sections=["contact"])
     request.refresh_from_db()
     assert request.status == AccessRequest.Status.APPROVED
-    assert access.access_for(jobcenter_caseworker, olena).view == {"identity", "contact"}
+    assert policy.access_for(jobcenter_caseworker, olena).view == {"identity", "contact"}
 
 
 def test_only_the_holding_agencys_supervisor_decides(
@@ -232,8 +232,8 @@ def test_a_hint_token_cannot_be_used_by_another_agency(
     )
     token = response.context["hints"][0].token
     client.force_login(sozialamt_caseworker)
-    assert client.get(reverse("agencies:request-create", args=[token])).status_code == 404
-    assert client.get(reverse("agencies:request-create", args=["forged"])).status_code == 404
+    assert client.get(reverse("inbox:request-create", args=[token])).status_code == 404
+    assert client.get(reverse("inbox:request-create", args=["forged"])).status_code == 404
 
 
 def test_existence_hints_are_audited_by_record_id(client, jobcenter_caseworker, olena):

@@ -21,13 +21,16 @@ Without access the answer is 404, so that another agency does not learn that a r
 exists. Exceptions, by design:
 - clients:client-handover answers 403 to supervisors and agency admins, who may see
   the record but not hand it over;
+- clients:household-member-add (and the intake, clients:client-create) answer 403 to
+  supervisors and agency admins, whatever the id: only caseworkers register people;
 - audit:record-accesses (who saw the record, also as CSV) and the audit log answer 403
   to caseworkers, whatever the id: a role check before any record is looked up;
-- agencies:request-create answers 200 to the agency the signed token was issued to
+- inbox:request-create answers 200 to the agency the signed token was issued to
   (in every state); the page shows the holder, the family name's initial and the
   birth year, and no value of any section;
 - the inbox names the person and the household member of a pending handover;
-- the POST-only views (case-note-add, grant-revoke, handover-decide) answer 405 to GET.
+- the POST-only views (case-note-add, grant-revoke, handover-decide, merge-undo) answer
+  405 to GET, after the role check (403 to a refused role).
 
 Every response body is searched (case-insensitively) for distinctive values of each
 section: a value of a section the viewer may not see must never appear.
@@ -46,17 +49,20 @@ from dataclasses import dataclass, field, replace
 import pytest
 from django.db import transaction
 from django.test import Client as HttpClient
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import formats, timezone, translation
 
-from agencies import access
-from agencies import selectors as agency_selectors
+from access import hints
+from access.models import AccessRequest, ClientGroupObjectPermission, Grant
+from access.rows import access_rebuild
 from agencies import services as agency_services
-from agencies.models import AccessRequest, Agency, Grant, LegalBasis, Membership, User
+from agencies.models import Agency, LegalBasis, Membership, User
 from clients import services as client_services
-from clients.dates import PartialDate
-from clients.models import CaseNote, Client, ClientGroupObjectPermission, IdentityDocument
-from clients.sections import FORM_SECTIONS, IDENTITY, SECTIONS
+from clients.models import CaseNote, Client, IdentityDocument
+from core.dates import PartialDate
+from core.sections import FORM_SECTIONS, IDENTITY, SECTIONS
+from workflows.handover import services as handover_services
+from workflows.intake import services as intake_services
 
 pytestmark = pytest.mark.django_db
 
@@ -240,7 +246,7 @@ def build_record() -> World:
         users[agency_key, role] = user
     laf_caseworker = users[HOLDER, CASEWORKER]
 
-    client = client_services.client_register(
+    client = intake_services.client_register(
         agency=agencies[HOLDER],
         actor=laf_caseworker,
         fields={
@@ -277,7 +283,7 @@ def build_record() -> World:
     document = client_services.document_update(
         document=document, actor=laf_caseworker, fields={"number": DOCUMENT_NUMBER}
     )
-    member = client_services.household_member_add(
+    member = intake_services.household_member_add(
         anchor=client,
         agency=agencies[HOLDER],
         actor=laf_caseworker,
@@ -331,7 +337,7 @@ def _put_grant_into_state(world: World) -> None:
     if state == "none":
         return
     if state in ("pending_request", "declined_request", "approved_request"):
-        world.access_request = agency_services.access_request_create(
+        world.access_request = handover_services.access_request_create(
             actor=world.users[OTHER, CASEWORKER],
             client=world.client,
             sections=[world.section],
@@ -339,7 +345,7 @@ def _put_grant_into_state(world: World) -> None:
             purpose="Leistungen nach dem AsylbLG",
         )
         if state != "pending_request":
-            world.access_request = agency_services.access_request_decide(
+            world.access_request = handover_services.access_request_decide(
                 actor=world.users[HOLDER, Membership.Role.SUPERVISOR],
                 request=world.access_request,
                 approve=state == "approved_request",
@@ -347,7 +353,7 @@ def _put_grant_into_state(world: World) -> None:
             world.grant = world.access_request.grant
         return
 
-    grants = agency_services.handover_create(
+    grants = handover_services.handover_create(
         actor=laf_caseworker,
         clients=[world.client, world.member],
         agency=other,
@@ -361,9 +367,9 @@ def _put_grant_into_state(world: World) -> None:
         return
     if state == "revoked_before_acceptance":
         for grant in grants:
-            agency_services.grant_revoke(actor=laf_caseworker, grant=grant)
+            handover_services.grant_revoke(actor=laf_caseworker, grant=grant)
         return
-    agency_services.handover_decide(
+    handover_services.handover_decide(
         actor=world.users[OTHER, CASEWORKER],
         handover_id=world.grant.handover_id,
         accept=state != "declined_handover",
@@ -371,11 +377,11 @@ def _put_grant_into_state(world: World) -> None:
     yesterday = today - dt.timedelta(days=1)
     if state == "revoked":
         for grant in grants:
-            agency_services.grant_revoke(actor=laf_caseworker, grant=grant)
+            handover_services.grant_revoke(actor=laf_caseworker, grant=grant)
     elif state == "expired":
         Grant.objects.filter(pk__in=[g.pk for g in grants]).update(expires_on=yesterday)
         for client in (world.client, world.member):
-            access.access_rebuild(client=client, agency=other)
+            access_rebuild(client=client, agency=other)
     elif state == "expired_row_only":
         # No rebuild: the rows alone must stop the access (no cron needed to be correct).
         ClientGroupObjectPermission.objects.filter(group_id=other.group_id).update(
@@ -452,6 +458,16 @@ def _changes(section: str) -> Expect:
     return lambda viewer, world: 200 if viewer.can_change(section) else 404
 
 
+def _registers(section: str) -> Expect:
+    # Refused by role before the record is looked up: only caseworkers register people.
+    def expect(viewer: Viewer, world: World) -> int:
+        if viewer.role in SUPERVISING:
+            return 403
+        return 200 if viewer.can_change(section) else 404
+
+    return expect
+
+
 def _posts(section: str) -> Expect:
     # An empty POST: the view redirects back (with a message), or 404 without the right.
     return lambda viewer, world: 302 if viewer.can_change(section) else 404
@@ -504,9 +520,7 @@ def _handover_decide_probes(world: World, viewer: Viewer) -> list[Probe]:
 
 def _request_create_probes(world: World, viewer: Viewer) -> list[Probe]:
     # The page shows the holder, the initial and the birth year to whoever holds the token.
-    return [
-        Probe({"token": agency_selectors.hint_for(viewer.user, world.client)}, lambda v, w: 200)
-    ]
+    return [Probe({"token": hints.hint_for(viewer.user, world.client)}, lambda v, w: 200)]
 
 
 def _request_create_edge_probes(world: World, viewer: Viewer) -> list[Probe]:
@@ -514,7 +528,7 @@ def _request_create_edge_probes(world: World, viewer: Viewer) -> list[Probe]:
     other_key = OTHER if viewer.is_holder else HOLDER
     other_user = world.users[other_key, CASEWORKER]
     return [
-        Probe({"token": agency_selectors.hint_for(other_user, world.client)}, lambda v, w: 404),
+        Probe({"token": hints.hint_for(other_user, world.client)}, lambda v, w: 404),
         Probe({"token": "not-a-token"}, lambda v, w: 404),
     ]
 
@@ -562,7 +576,7 @@ ROUTES: dict[str, Route] = {
     "clients:client-edit": Route(
         frozenset({"pk", "section"}), _edit_probes, edge_probes=_edit_edge_probes
     ),
-    "clients:household-member-add": Route(frozenset({"pk"}), _record(_changes("household"))),
+    "clients:household-member-add": Route(frozenset({"pk"}), _record(_registers("household"))),
     "clients:document-create": Route(frozenset({"pk"}), _record(_changes("documents"))),
     "clients:document-edit": Route(
         frozenset({"pk", "document_pk"}),
@@ -575,13 +589,13 @@ ROUTES: dict[str, Route] = {
     ),
     "clients:client-handover": Route(frozenset({"pk"}), _record(_handover_expect)),
     "clients:grant-revoke": Route(frozenset({"grant_pk"}), _revoke_probes, post_only=True),
-    "agencies:handover-decide": Route(
+    "inbox:handover-decide": Route(
         frozenset({"handover_id"}), _handover_decide_probes, post_only=True
     ),
-    "agencies:request-create": Route(
+    "inbox:request-create": Route(
         frozenset({"token"}), _request_create_probes, edge_probes=_request_create_edge_probes
     ),
-    "agencies:request-decide": Route(frozenset({"pk"}), _request_decide_probes),
+    "inbox:request-decide": Route(frozenset({"pk"}), _request_decide_probes),
     "audit:record-accesses": Route(frozenset({"pk"}), _record_accesses_probes),
     "clients:duplicate-pair": Route(frozenset({"pk"}), _review_probes),
     "clients:merge-undo": Route(frozenset({"pk"}), _review_probes, post_only=True),
@@ -591,13 +605,18 @@ ROUTES: dict[str, Route] = {
         frozenset({"pk"}), lambda w, v: [Probe({"pk": MISSING_ID}, lambda v, w: 404)]
     ),
 }
-# Refused to caseworkers (403) before any id is looked up.
-REFUSED_BY_ROLE = {"audit:record-accesses", "clients:duplicate-pair", "clients:merge-undo"}
+# Refused by role (403) before any id is looked up: the roles refused.
+REFUSED_BY_ROLE = {
+    "audit:record-accesses": {CASEWORKER},
+    "clients:duplicate-pair": {CASEWORKER},
+    "clients:merge-undo": {CASEWORKER},
+    "clients:household-member-add": SUPERVISING,
+}
 # Pages without ids that list records: checked with their own assertions below.
 # (The duplicate queue: checked in tests/clients/test_review_queue.py.)
 LIST_PAGES = {
     "clients:client-search",
-    "agencies:inbox",
+    "inbox:inbox",
     "audit:event-list",
     "clients:duplicate-queue",
 }
@@ -614,6 +633,11 @@ PAGES_WITHOUT_RECORDS = {
 # POST-only pages without ids that list records, checked in their own test files:
 # the intake duplicate check (tests/clients/test_intake_duplicates.py).
 CHECKED_ELSEWHERE = {"clients:duplicate-check"}
+
+
+def url_name(url: str) -> str:
+    match = resolve(url)
+    return f"{match.namespace}:{match.url_name}" if match.namespace else match.url_name
 
 
 # --- Running requests and judging bodies ------------------------------------------------------
@@ -770,7 +794,7 @@ def check_detail_and_search(check: Checker, viewer: Viewer, world: World) -> Non
 
 
 def check_inbox(check: Checker, http: HttpClient, viewer: Viewer, world: World) -> None:
-    url = reverse("agencies:inbox")
+    url = reverse("inbox:inbox")
     response = check.request(viewer, http, "GET", url)
     if response is None:
         return
@@ -944,8 +968,8 @@ def _handover_status(viewer: Viewer) -> int:
 def test_only_caseworkers_change_and_only_granted_sections(record, section):
     """With the handover of `section` accepted, the Sozialamt's staff (and LAF's, once)
     POST a valid change to every form: it is saved for caseworkers in sections their
-    agency holds, and refused (404; 403 for handing over) with nothing saved for
-    everyone else."""
+    agency holds, and refused (404; 403 for handing over and for registering a
+    household member, by role) with nothing saved for everyone else."""
     world = world_in(record, section, "active")
     check = Checker()
     client_pk = world.client.pk
@@ -1004,7 +1028,8 @@ def test_only_caseworkers_change_and_only_granted_sections(record, section):
                 changed = happened()
                 transaction.set_rollback(True)
             allowed = viewer.can_change(slug)
-            check.expect_status(viewer, "POST", url, response, 302 if allowed else 404)
+            refused = 403 if role in REFUSED_BY_ROLE.get(url_name(url), ()) else 404
+            check.expect_status(viewer, "POST", url, response, 302 if allowed else refused)
             if changed != allowed:
                 check.problems.append(f"{viewer} POST {url}: changed={changed}")
 
@@ -1045,6 +1070,10 @@ def test_pages_without_ids_show_no_record_data(record, agency_key):
                 continue
             if response.status_code >= 500:
                 check.problems.append(f"{viewer} GET {url}: {response.status_code}")
+            if pattern.name == "clients:client-create":
+                # Only caseworkers register people; the others are refused by role.
+                expected = 200 if role == CASEWORKER else 403
+                check.expect_status(viewer, "GET", url, response, expected)
             check.expect_hidden(viewer, f"GET {url}", response.content.decode(), frozenset())
     check.assert_no_problems()
 
@@ -1071,7 +1100,7 @@ def test_wrong_ids_tokens_and_methods_are_refused(record, agency_key, role):
         route = ROUTES[pattern.name]
         method = "POST" if route.post_only else "GET"
         url = reverse(pattern.name, kwargs={name: unknown[name] for name in pattern.params})
-        refused = 403 if pattern.name in REFUSED_BY_ROLE and role == CASEWORKER else 404
+        refused = 403 if role in REFUSED_BY_ROLE.get(pattern.name, ()) else 404
         check.expect_status(viewer, method, url, check.request(viewer, http, method, url), refused)
         for probe in route.edge_probes(world, viewer):
             url = reverse(pattern.name, kwargs=probe.kwargs)
@@ -1080,10 +1109,12 @@ def test_wrong_ids_tokens_and_methods_are_refused(record, agency_key, role):
             if response is not None:
                 check.expect_hidden(viewer, url, response.content.decode(), frozenset())
         if route.post_only:
+            # The role is checked before the method: a refused role gets 403 either way.
+            wrong_method = 403 if role in REFUSED_BY_ROLE.get(pattern.name, ()) else 405
             for probe in route.probes(world, viewer):
                 url = reverse(pattern.name, kwargs=probe.kwargs)
                 check.expect_status(
-                    viewer, "GET", url, check.request(viewer, http, "GET", url), 405
+                    viewer, "GET", url, check.request(viewer, http, "GET", url), wrong_method
                 )
     check.assert_no_problems()
 

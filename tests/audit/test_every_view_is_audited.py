@@ -40,15 +40,18 @@ from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, path, reverse
 from django.utils.html import escape
 
-from agencies import selectors as agency_selectors
-from agencies import services as agency_services
-from agencies.models import AccessRequest, Agency, Grant, LegalBasis, User
+from access import hints
+from access.models import AccessRequest, Grant
+from agencies.models import Agency, LegalBasis, User
 from audit.models import AuditEvent
 from clients import services as client_services
-from clients.dates import PartialDate
-from clients.models import CaseNote, Client, DuplicatePair, IdentityDocument
-from clients.sections import FORM_SECTIONS
+from clients.models import CaseNote, Client, IdentityDocument
+from core.dates import PartialDate
+from core.sections import FORM_SECTIONS
 from tests.factories import AgencyFactory, ClientFactory, DocumentFactory, UserFactory
+from workflows.duplicates.models import DuplicatePair
+from workflows.handover import services as handover_services
+from workflows.intake import services as intake_services
 
 pytestmark = pytest.mark.django_db
 
@@ -177,7 +180,7 @@ def build_world() -> World:
     note = client_services.case_note_add(
         client=oksana, agency=laf, actor=laf_cw, text="Besichtigung Quastenweg vereinbart"
     )
-    taras = client_services.household_member_add(
+    taras = intake_services.household_member_add(
         anchor=oksana,
         agency=laf,
         actor=laf_cw,
@@ -188,7 +191,7 @@ def build_world() -> World:
     # A change, so that the history has an old value to show.
     client_services.client_update(client=oksana, actor=laf_cw, fields={"postcode": "12437"})
 
-    grant = agency_services.handover_create(
+    grant = handover_services.handover_create(
         actor=laf_cw,
         clients=[oksana],
         agency=sozialamt,
@@ -196,7 +199,7 @@ def build_world() -> World:
         legal_basis=consent,
         purpose="Leistungen nach dem AsylbLG",
     )[0]
-    agency_services.handover_decide(actor=soz_cw, handover_id=grant.handover_id, accept=True)
+    handover_services.handover_decide(actor=soz_cw, handover_id=grant.handover_id, accept=True)
 
     nadiya = ClientFactory(
         agency=sozialamt,
@@ -205,7 +208,7 @@ def build_world() -> World:
         given_names="Nadiya",
         street="Lion-Feuchtwanger-Straße 9",
     )
-    handover_to_laf = agency_services.handover_create(
+    handover_to_laf = handover_services.handover_create(
         actor=soz_cw,
         clients=[nadiya],
         agency=laf,
@@ -226,7 +229,7 @@ def build_world() -> World:
     bohdana_note = client_services.case_note_add(
         client=bohdana, agency=sozialamt, actor=soz_cw, text="Rückruf Wohngeldstelle Hellersdorf"
     )
-    foreign_grant = agency_services.handover_create(
+    foreign_grant = handover_services.handover_create(
         actor=soz_cw,
         clients=[bohdana],
         agency=jobcenter,
@@ -234,7 +237,7 @@ def build_world() -> World:
         legal_basis=consent,
         purpose="Bürgergeld",
     )[0]
-    foreign_request = agency_services.access_request_create(
+    foreign_request = handover_services.access_request_create(
         actor=job_cw, client=bohdana, sections=["residence"], legal_basis=consent, purpose="SGB II"
     )
 
@@ -248,12 +251,12 @@ def build_world() -> World:
         note=note,
         grant=Grant.objects.get(pk=grant.pk),
         handover_to_laf=handover_to_laf,
-        access_request=agency_services.access_request_create(
+        access_request=handover_services.access_request_create(
             actor=soz_cw, client=taras, sections=["contact"], legal_basis=consent, purpose="Schule"
         ),
         foreign_grant=foreign_grant,
         foreign_request=foreign_request,
-        foreign_token=agency_selectors.hint_for(job_cw, bohdana),
+        foreign_token=hints.hint_for(job_cw, bohdana),
     )
     for person, client, values in [
         ("oksana", oksana, ["Marchenkova", "Kiefholzstraße 412", "418273645091", "Tschernihiw"]),
@@ -318,8 +321,8 @@ def for_admin(model: str) -> dict[str, Builder]:
             "clients.identitydocument": world.document,
             "clients.household": world.oksana.household,
             "clients.casenote": world.note,
-            "agencies.grant": world.grant,
-            "agencies.accessrequest": world.access_request,
+            "access.grant": world.grant,
+            "access.accessrequest": world.access_request,
         }[model]
 
     shows = model in ("clients.client", "clients.identitydocument", "clients.casenote")
@@ -376,7 +379,7 @@ VISITS_WITH_PARAMETERS: dict[str, Builder] = {
         Visit("caseworker", kwargs={"grant_pk": w.grant.pk}),
         Visit("caseworker", kwargs={"grant_pk": w.grant.pk}, method="post"),
     ],
-    "agencies:handover-decide": lambda w, _p: [  # POST-only
+    "inbox:handover-decide": lambda w, _p: [  # POST-only
         Visit("caseworker", kwargs={"handover_id": w.handover_to_laf}),
         Visit(
             "caseworker",
@@ -386,13 +389,13 @@ VISITS_WITH_PARAMETERS: dict[str, Builder] = {
         ),
     ],
     # LAF's search showed a hint to Bohdana's record at the Sozialamt: initial and year.
-    "agencies:request-create": lambda w, _p: [
+    "inbox:request-create": lambda w, _p: [
         Visit(
             "caseworker",
-            kwargs={"token": agency_selectors.hint_for(w.users["caseworker"], w.bohdana)},
+            kwargs={"token": hints.hint_for(w.users["caseworker"], w.bohdana)},
         )
     ],
-    "agencies:request-decide": lambda w, _p: [
+    "inbox:request-decide": lambda w, _p: [
         Visit("supervisor", kwargs={"pk": w.access_request.pk}, shows_data=True)
     ],
     "admin:app_list": lambda w, _p: [Visit("admin", kwargs={"app_label": "clients"})],
@@ -415,8 +418,8 @@ for _model in (
     "clients.identitydocument",
     "clients.household",
     "clients.casenote",
-    "agencies.grant",
-    "agencies.accessrequest",
+    "access.grant",
+    "access.accessrequest",
 ):
     VISITS_WITH_PARAMETERS |= for_admin(_model)
 
@@ -496,7 +499,7 @@ EXTRA_VISITS: dict[str, Builder] = {
             data={"family_name": "Jaremtschuk", "given_names": "Bohdana", "doc-number": "MN482913"},
         ),
     ],
-    "agencies:inbox": lambda w, _p: [
+    "inbox:inbox": lambda w, _p: [
         Visit("caseworker", shows_data=True),  # Nadiya's handover
         Visit("supervisor", shows_data=True),  # and the Sozialamt's request for Taras
     ],
@@ -666,12 +669,12 @@ def test_the_walk_reaches_portal_and_admin():
     assert {
         "clients:client-detail",
         "clients:client-search",
-        "agencies:inbox",
+        "inbox:inbox",
         "audit:record-accesses",
         "admin:clients_client_change",
         "admin:clients_client_simple_history",
-        "admin:agencies_grant_changelist",
-        "admin:agencies_accessrequest_change",
+        "admin:access_grant_changelist",
+        "admin:access_accessrequest_change",
     } <= keys
     assert len(WALKED) == len(PATTERNS) - len([p for p in PATTERNS if is_admin_internal(p)])
 
@@ -713,16 +716,16 @@ FOREIGN_OBJECTS: dict[str, Callable[[World], Visit]] = {
         "caseworker", kwargs={"grant_pk": w.foreign_grant.pk}, method="post"
     ),
     # Accept a handover meant for the Jobcenter.
-    "agencies:handover-decide": lambda w: Visit(
+    "inbox:handover-decide": lambda w: Visit(
         "caseworker",
         kwargs={"handover_id": w.foreign_grant.handover_id},
         method="post",
         data={"decision": "accept"},
     ),
     # Open the Jobcenter's request to the Sozialamt, as LAF's supervisor.
-    "agencies:request-decide": lambda w: Visit("supervisor", kwargs={"pk": w.foreign_request.pk}),
+    "inbox:request-decide": lambda w: Visit("supervisor", kwargs={"pk": w.foreign_request.pk}),
     # Replay a hint token issued to the Jobcenter.
-    "agencies:request-create": lambda w: Visit("caseworker", kwargs={"token": w.foreign_token}),
+    "inbox:request-create": lambda w: Visit("caseworker", kwargs={"token": w.foreign_token}),
     # Bohdana's passport, under Oksana's record.
     "clients:document-edit": lambda w: Visit(
         "caseworker",

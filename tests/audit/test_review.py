@@ -3,10 +3,10 @@
 import pytest
 from django.urls import reverse
 
-from audit.csv import safe_cell
 from audit.models import AuditEvent
 from audit.selectors import anomalies
 from audit.services import audit_record
+from core.csv import safe_cell
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +56,7 @@ def test_reading_the_audit_log_is_itself_audited(supervisor_client, laf_supervis
 def test_who_saw_this_record_lists_every_agency(
     supervisor_client, laf_client, sozialamt_caseworker, olena, consent
 ):
-    from agencies.services import handover_create, handover_decide
+    from workflows.handover.services import handover_create, handover_decide
 
     grants = handover_create(
         actor=olena.registered_by.memberships.get(role="caseworker").user,

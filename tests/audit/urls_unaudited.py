@@ -4,7 +4,7 @@ that shows a person without writing an audit event, one that does it right."""
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
 
-from agencies import access
+from access.guards import get_client_for
 from clients.models import Client
 
 
@@ -13,7 +13,7 @@ def unaudited_client(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def audited_client(request: HttpRequest, pk: int) -> HttpResponse:
-    return HttpResponse(access.get_client_for(request, pk).display_name)
+    return HttpResponse(get_client_for(request, pk).display_name)
 
 
 urlpatterns = [

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from agencies import access
+from access import policy
 from tests.factories import DocumentFactory
 
 pytestmark = pytest.mark.django_db
@@ -72,7 +72,7 @@ def test_visibility_is_one_sql_filter_through_the_guardian_table(
     laf_caseworker, olena, django_assert_max_num_queries
 ):
     with django_assert_max_num_queries(2):
-        visible = list(access.clients_visible_to(laf_caseworker))
+        visible = list(policy.clients_visible_to(laf_caseworker))
     assert visible == [olena]
 
 
@@ -80,7 +80,7 @@ def test_a_deactivated_agency_sees_nothing(laf_caseworker, laf, olena):
     laf.is_active = False
     laf.save(update_fields=["is_active"])
     laf_caseworker._cached_membership = False
-    assert not access.clients_visible_to(laf_caseworker).exists()
+    assert not policy.clients_visible_to(laf_caseworker).exists()
 
 
 def test_registering_gives_the_agency_group_the_whole_record_and_nobody_else(olena, laf, sozialamt):

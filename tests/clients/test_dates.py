@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
-from clients.dates import PartialDate
+from core.dates import PartialDate
 
 TODAY = dt.date(2026, 11, 26)
 

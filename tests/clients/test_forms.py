@@ -1,5 +1,5 @@
 from clients.forms import SECTION_ROWS, ClientForm, ClientSearchForm
-from clients.sections import FORM_SECTIONS, SECTIONS
+from core.sections import FORM_SECTIONS, SECTIONS
 
 
 def test_every_section_field_is_laid_out_exactly_once():

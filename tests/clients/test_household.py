@@ -1,7 +1,7 @@
 import pytest
 
 from clients.models import Client
-from clients.services import household_member_add
+from workflows.intake.services import household_member_add
 
 pytestmark = pytest.mark.django_db
 

@@ -9,18 +9,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 
-from agencies import access
+from access import policy
+from access.models import ClientGroupObjectPermission
 from audit.chain import chain_verify
 from audit.models import AuditEvent
-from clients.imports import COLUMNS, ImportFileError, client_import_run
-from clients.models import (
-    Client,
-    ClientGroupObjectPermission,
-    ClientImport,
-    ClientMatchKey,
-    IdentityDocument,
-)
+from clients.models import Client, ClientMatchKey, IdentityDocument
 from tests.factories import UserFactory
+from workflows.imports.models import ClientImport
+from workflows.imports.parsing import COLUMNS, ImportFileError
+from workflows.imports.services import client_import_run
 
 pytestmark = pytest.mark.django_db
 
@@ -206,8 +203,8 @@ def test_imported_record_is_visible_to_the_agency_and_not_to_another(
     run_import(laf, laf_admin, row(external_ref="V1", family_name="Zzyxkowa"))
     imported = Client.objects.get(external_ref="V1")
 
-    assert list(access.clients_visible_to(laf_caseworker)) == [imported]
-    assert list(access.clients_visible_to(sozialamt_caseworker)) == []
+    assert list(policy.clients_visible_to(laf_caseworker)) == [imported]
+    assert list(policy.clients_visible_to(sozialamt_caseworker)) == []
     assert ClientGroupObjectPermission.objects.get(content_object=imported).expires_on is None
     client.force_login(laf_caseworker)
     response = client.get(reverse("clients:client-detail", args=[imported.pk]))
@@ -255,7 +252,7 @@ def test_audit_events_name_the_created_ids_and_the_run(laf, laf_admin):
     document = AuditEvent.objects.get(action="create", object_type="clients.identitydocument")
     assert document.object_ids == [IdentityDocument.objects.get().pk]
     assert AuditEvent.objects.filter(
-        action="create", object_type="clients.clientimport", object_id=str(run.pk)
+        action="create", object_type="imports.clientimport", object_id=str(run.pk)
     ).exists()
 
 
@@ -337,7 +334,7 @@ def test_agency_admin_uploads_a_file_and_sees_counts_and_bad_rows(client, laf, l
     assert "<td>3</td>" in page and "sex:" in page
     assert Client.objects.get().external_ref == "U1"
     assert AuditEvent.objects.filter(
-        action="view", object_type="clients.clientimport", object_id=str(run.pk)
+        action="view", object_type="imports.clientimport", object_id=str(run.pk)
     ).exists()
     assert chain_verify()[1] is None  # the chunks' events were appended in order
 
@@ -365,7 +362,7 @@ def test_an_unreadable_upload_shows_why_and_imports_nothing(client, laf_admin):
 
 
 def test_a_file_over_the_size_limit_is_refused(client, laf_admin, monkeypatch):
-    monkeypatch.setattr("clients.views.imports.MAX_UPLOAD_BYTES", 10)
+    monkeypatch.setattr("workflows.imports.forms.MAX_UPLOAD_BYTES", 10)
     client.force_login(laf_admin)
     response = upload(client, csv_bytes(row(external_ref="S1")))
 
@@ -394,7 +391,7 @@ def test_the_result_page_is_only_for_admins_of_that_agency(
         assert client.get(url).status_code == 404
     assert (
         AuditEvent.objects.filter(
-            outcome="denied", object_type="clients.clientimport", object_id=str(run.pk)
+            outcome="denied", object_type="imports.clientimport", object_id=str(run.pk)
         ).count()
         == 2
     )
@@ -404,7 +401,7 @@ def test_the_result_page_is_only_for_admins_of_that_agency(
 
 
 def test_the_result_page_shows_at_most_a_thousand_bad_rows(client, laf, laf_admin, monkeypatch):
-    monkeypatch.setattr("clients.views.imports.ERRORS_SHOWN", 2)
+    monkeypatch.setattr("web.views.imports.ERRORS_SHOWN", 2)
     run = run_import(laf, laf_admin, *[row(external_ref=f"M{i}", sex="q") for i in range(5)])
     client.force_login(laf_admin)
 

@@ -6,9 +6,10 @@ import pytest
 from django.urls import reverse
 
 from audit.models import AuditEvent
-from clients.forms import DuplicateCheckForm
-from clients.models import Client, DuplicatePair
+from clients.models import Client
 from tests.factories import ClientFactory, DocumentFactory
+from workflows.duplicates.models import DuplicatePair
+from workflows.intake.forms import DuplicateCheckForm
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +41,7 @@ def oleksandra(laf, laf_caseworker):
 
 
 def _date(year, month=None, day=None):
-    from clients.dates import PartialDate
+    from core.dates import PartialDate
 
     return PartialDate(year, month, day)
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from clients.dates import PartialDate
-from clients.matching.normalize import is_patronymic, token_keys, tokens
-from clients.matching.score import DEFAULT_THRESHOLD, MatchRecord, compare_birth, score_pair
-from clients.matching.synthetic import generate
+from core.dates import PartialDate
+from core.identity.names import is_patronymic, token_keys, tokens
+from core.identity.score import DEFAULT_THRESHOLD, MatchRecord, compare_birth, score_pair
+from tools.synthetic.matching import generate
 
 
 def keys_of(name: str) -> set[str]:
@@ -173,7 +173,7 @@ def test_synthetic_set_is_reproducible():
 
 @pytest.mark.django_db
 def test_match_record_is_read_from_the_database():
-    from clients.matching.keys import match_records
+    from clients.matchkeys import match_records
     from clients.models import Client, IdentityDocument
     from tests.factories import AgencyFactory, ClientFactory, DocumentFactory
 

@@ -11,22 +11,20 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.urls import reverse
 
-from agencies import services as agency_services
-from agencies.models import Grant
+from access import policy, selectors
+from access.models import Grant
 from audit import selectors as audit_selectors
 from audit.models import AuditEvent
 from audit.services import audit_record
-from clients import merging, selectors, services
-from clients.dates import PartialDate
-from clients.models import (
-    CaseNote,
-    Client,
-    ClientMatchKey,
-    ClientMerge,
-    DuplicatePair,
-    IdentityDocument,
-)
+from clients import services as client_services
+from clients.models import CaseNote, Client, ClientMatchKey, IdentityDocument
+from core.dates import PartialDate
 from tests.factories import ClientFactory, DocumentFactory
+from workflows.duplicates import merge as merging
+from workflows.duplicates import services
+from workflows.duplicates.models import ClientMerge, DuplicatePair
+from workflows.handover import services as handover_services
+from workflows.intake import services as intake_services
 
 pytestmark = pytest.mark.django_db
 
@@ -59,7 +57,7 @@ def second(laf, laf_caseworker):
         phone="+49 30 1234567",
     )
     DocumentFactory(client=client, actor=laf_caseworker, number="FB654321")
-    services.case_note_add(client=client, agency=laf, actor=laf_caseworker, text="Termin Mo")
+    client_services.case_note_add(client=client, agency=laf, actor=laf_caseworker, text="Termin Mo")
     return client
 
 
@@ -75,7 +73,7 @@ def pair(first, second):
 
 @pytest.fixture
 def grant_to_sozialamt(second, sozialamt, laf_caseworker, sozialamt_caseworker, consent):
-    grant = agency_services.handover_create(
+    grant = handover_services.handover_create(
         actor=laf_caseworker,
         clients=[second],
         agency=sozialamt,
@@ -83,7 +81,7 @@ def grant_to_sozialamt(second, sozialamt, laf_caseworker, sozialamt_caseworker, 
         legal_basis=consent,
         purpose="Leistungen",
     )[0]
-    agency_services.handover_decide(
+    handover_services.handover_decide(
         actor=sozialamt_caseworker, handover_id=grant.handover_id, accept=True
     )
     return Grant.objects.get(pk=grant.pk)
@@ -124,9 +122,9 @@ def test_merge_moves_documents_notes_and_grants_and_sets_merged_into(
     assert pair.status == DuplicatePair.Status.MERGED
     assert pair.decided_by == laf_supervisor
     # The Sozialamt's grant now opens the survivor, and no longer the merged record.
-    from agencies import access
+    from access import policy
 
-    visible = access.clients_visible_to(sozialamt_caseworker)
+    visible = policy.clients_visible_to(sozialamt_caseworker)
     assert list(visible.filter(pk__in=[first.pk, second.pk])) == [first]
     # Blocking keys: none for the merged record, the survivor's cover both documents.
     assert not ClientMatchKey.objects.filter(client=second).exists()
@@ -201,9 +199,9 @@ def test_who_saw_the_survivor_includes_events_of_the_merged_record(
     pair, first, second, laf_supervisor, sozialamt_caseworker
 ):
     before = audit_record(actor=sozialamt_caseworker, action="view", obj=second, fields=["x"])
-    assert before not in audit_selectors.record_accesses(first.pk)
+    assert before not in audit_selectors.record_accesses(selectors.record_objects(first.pk))
     _merge(pair, laf_supervisor, first)
-    assert before in audit_selectors.record_accesses(first.pk)
+    assert before in audit_selectors.record_accesses(selectors.record_objects(first.pk))
 
 
 def test_undo_restores_fields_and_rows_exactly(
@@ -232,9 +230,9 @@ def test_undo_restores_fields_and_rows_exactly(
     assert merge.undone_by == laf_supervisor and merge.undone_at is not None
     pair.refresh_from_db()
     assert pair.status == DuplicatePair.Status.OPEN
-    from agencies import access
+    from access import policy
 
-    visible = access.clients_visible_to(sozialamt_caseworker)
+    visible = policy.clients_visible_to(sozialamt_caseworker)
     assert list(visible.filter(pk__in=[first.pk, second.pk])) == [second]
     undo = AuditEvent.objects.filter(action=AuditEvent.Action.MERGE).order_by("-pk").first()
     assert undo.fields[0] == "undo"
@@ -243,7 +241,7 @@ def test_undo_restores_fields_and_rows_exactly(
 def test_a_pending_access_request_follows_to_the_survivor_and_back(
     pair, first, second, laf_supervisor, jobcenter_caseworker, consent
 ):
-    request = agency_services.access_request_create(
+    request = handover_services.access_request_create(
         actor=jobcenter_caseworker,
         client=second,
         sections=["contact"],
@@ -284,7 +282,7 @@ def test_cross_agency_pair_cannot_be_merged(
     theirs = ClientFactory(
         agency=sozialamt, actor=sozialamt_caseworker, family_name="Shevchenko", given_names="Olena"
     )
-    grant = agency_services.handover_create(
+    grant = handover_services.handover_create(
         actor=sozialamt_caseworker,
         clients=[theirs],
         agency=first.registered_by,
@@ -292,13 +290,13 @@ def test_cross_agency_pair_cannot_be_merged(
         legal_basis=consent,
         purpose="Unterbringung",
     )[0]
-    agency_services.handover_decide(
+    handover_services.handover_decide(
         actor=laf_caseworker, handover_id=grant.handover_id, accept=True
     )
     pair = services.duplicate_pair_record(
         client_ids=(first.pk, theirs.pk), score=0.99, reasons=["name_same"], source="report"
     )
-    assert not merging.may_merge(laf_supervisor, first, theirs)
+    assert not policy.may_merge(laf_supervisor, first, theirs)
     with pytest.raises(ValidationError) as error:
         _merge(pair, laf_supervisor, first)
     assert error.value.code == "agency"
@@ -319,7 +317,7 @@ def test_a_failing_merge_leaves_nothing_half_written(pair, first, second, laf_su
 
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT setval(pg_get_serial_sequence('clients_clientmerge', 'id'), %s, false)",
+            "SELECT setval(pg_get_serial_sequence('duplicates_clientmerge', 'id'), %s, false)",
             [taken.pk],
         )
     with pytest.raises(IntegrityError):
@@ -367,7 +365,7 @@ def test_merge_through_the_pair_page(client, pair, first, second, laf_supervisor
 def test_household_membership_moves_with_the_chosen_value(
     laf, laf_caseworker, laf_supervisor, first, second
 ):
-    son = services.household_member_add(
+    son = intake_services.household_member_add(
         anchor=second,
         agency=laf,
         actor=laf_caseworker,
@@ -416,7 +414,7 @@ def test_undo_is_newest_first_when_the_survivor_was_merged_again(
 def test_undo_waits_while_access_granted_after_the_merge_is_active(
     pair, first, second, laf_supervisor, jobcenter_caseworker, consent
 ):
-    request = agency_services.access_request_create(
+    request = handover_services.access_request_create(
         actor=jobcenter_caseworker,
         client=second,
         sections=["contact"],
@@ -425,7 +423,7 @@ def test_undo_waits_while_access_granted_after_the_merge_is_active(
     )
     merge = _merge(pair, laf_supervisor, first)
     request.refresh_from_db()
-    agency_services.access_request_decide(actor=laf_supervisor, request=request, approve=True)
+    handover_services.access_request_decide(actor=laf_supervisor, request=request, approve=True)
 
     with pytest.raises(ValidationError) as refused:
         merging.client_merge_undo(merge=merge, actor=laf_supervisor)
@@ -446,7 +444,7 @@ def test_a_merged_record_can_no_longer_be_changed(client, pair, first, second, l
 def test_an_agency_holding_only_grants_cannot_close_the_pair(
     pair, first, second, laf_caseworker, sozialamt_caseworker, sozialamt_supervisor, consent
 ):
-    handed = agency_services.handover_create(
+    handed = handover_services.handover_create(
         actor=laf_caseworker,
         clients=[first, second],
         agency=sozialamt_caseworker.membership.agency,
@@ -454,12 +452,12 @@ def test_an_agency_holding_only_grants_cannot_close_the_pair(
         legal_basis=consent,
         purpose="Leistungen",
     )
-    agency_services.handover_decide(
+    handover_services.handover_decide(
         actor=sozialamt_caseworker, handover_id=handed[0].handover_id, accept=True
     )
 
     with pytest.raises(ValidationError) as refused:
-        merging.duplicate_pair_decide(pair=pair, actor=sozialamt_supervisor, decision="not_same")
+        services.duplicate_pair_decide(pair=pair, actor=sozialamt_supervisor, decision="not_same")
     assert refused.value.code == "role"
     pair.refresh_from_db()
     assert pair.status == DuplicatePair.Status.OPEN
@@ -469,7 +467,9 @@ def test_undo_refuses_to_overwrite_a_field_changed_after_the_merge(
     pair, first, second, laf_supervisor, laf_caseworker
 ):
     merge = _merge(pair, laf_supervisor, first, birth_date="b")
-    services.client_update(client=first, actor=laf_caseworker, fields={"phone": "+49 30 7654321"})
+    client_services.client_update(
+        client=first, actor=laf_caseworker, fields={"phone": "+49 30 7654321"}
+    )
 
     with pytest.raises(ValidationError) as refused:
         merging.client_merge_undo(merge=merge, actor=laf_supervisor)

@@ -7,12 +7,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from agencies import services as agency_services
 from audit.models import AuditEvent
-from clients import merging, services
-from clients.matching.score import REASON_LABELS
-from clients.models import DuplicatePair
+from core.identity.score import REASON_LABELS
 from tests.factories import ClientFactory, UserFactory
+from workflows.duplicates import merge as merging
+from workflows.duplicates import services
+from workflows.duplicates.models import DuplicatePair
+from workflows.handover import services as handover_services
 
 pytestmark = pytest.mark.django_db
 
@@ -78,7 +79,7 @@ def test_queue_leaves_out_decided_pairs_and_merged_records(
     supervisor_client, laf_supervisor, laf_people
 ):
     decided = _pair(laf_people[0], laf_people[1], 0.97)
-    merging.duplicate_pair_decide_not_same(pair=decided, actor=laf_supervisor)
+    services.duplicate_pair_decide_not_same(pair=decided, actor=laf_supervisor)
     merged = _pair(laf_people[2], laf_people[3], 0.9)
     merging.client_merge(
         pair=merged, actor=laf_supervisor, survivor_id=merged.client_a_id, choices={}
@@ -124,7 +125,7 @@ def test_another_agencys_pair_is_404_and_the_attempt_is_logged(
     assert AuditEvent.objects.filter(
         actor=sozialamt_supervisor,
         outcome="denied",
-        object_type="clients.duplicatepair",
+        object_type="duplicates.duplicatepair",
         object_id=str(pair.pk),
     ).exists()
     assert client.get(reverse("clients:duplicate-pair", args=[2_000_000_000])).status_code == 404
@@ -167,7 +168,7 @@ def test_not_the_same_person_is_remembered_and_never_proposed_again(
     pair.refresh_from_db()
     assert pair.status == DuplicatePair.Status.NOT_SAME and pair.score == 0.97
     assert AuditEvent.objects.filter(
-        actor=laf_supervisor, action="update", object_type="clients.duplicatepair"
+        actor=laf_supervisor, action="update", object_type="duplicates.duplicatepair"
     ).exists()
     listed = supervisor_client.get(reverse("clients:duplicate-queue")).context["rows"]
     assert listed == []
@@ -178,7 +179,7 @@ def test_a_cross_agency_pair_offers_only_not_the_same_person(
 ):
     ours = ClientFactory(agency=laf, actor=laf_caseworker, family_name="Tkachenko")
     theirs = ClientFactory(agency=sozialamt, actor=sozialamt_caseworker, family_name="Tkatschenko")
-    grant = agency_services.handover_create(
+    grant = handover_services.handover_create(
         actor=sozialamt_caseworker,
         clients=[theirs],
         agency=laf,
@@ -186,7 +187,7 @@ def test_a_cross_agency_pair_offers_only_not_the_same_person(
         legal_basis=consent,
         purpose="Unterbringung",
     )[0]
-    agency_services.handover_decide(
+    handover_services.handover_decide(
         actor=laf_caseworker, handover_id=grant.handover_id, accept=True
     )
     pair = _pair(ours, theirs, 0.95)
@@ -217,7 +218,7 @@ def test_navigation_shows_duplicates_to_supervisors_only(client, laf_caseworker,
 
 
 def test_reasons_from_sections_the_reader_may_not_see_are_left_out():
-    from clients.selectors import reason_labels
+    from core.identity.score import reason_labels
 
     codes = ["name_translit", "same_document", "postcode_same", "birth_same"]
 

@@ -2,7 +2,7 @@ import pytest
 from django.urls import reverse
 
 from audit.models import AuditEvent
-from clients.dates import PartialDate
+from core.dates import PartialDate
 from tests.factories import ClientFactory, DocumentFactory
 
 pytestmark = pytest.mark.django_db

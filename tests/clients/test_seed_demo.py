@@ -1,7 +1,7 @@
 import pytest
 from django.core.management import CommandError, call_command
 
-from agencies import access
+from access import policy
 from agencies.models import Agency, User
 from clients.models import Client, IdentityDocument
 
@@ -28,13 +28,13 @@ def test_seed_demo_creates_agencies_staff_and_clients_once(settings, capsys, leg
     caseworker = User.objects.get(username="laf.caseworker")
     assert caseworker.check_password("demo-pass")
     assert caseworker.membership.role == "caseworker"
-    visible = access.clients_visible_to(caseworker)
+    visible = policy.clients_visible_to(caseworker)
     assert visible.exists()
     assert not visible.exclude(registered_by__slug="laf").exists()
     assert Client.objects.filter(household__isnull=False).exists()
     assert Client.objects.exclude(family_name_original="").exists()
     assert "demo-pass" in capsys.readouterr().out
-    from agencies.models import Grant
+    from access.models import Grant
 
     assert Grant.objects.filter(status="active").exists()
     assert Grant.objects.filter(status="pending").exists()

@@ -17,10 +17,10 @@ import pytest
 from django.db.models import Q
 from playwright.sync_api import Page, expect
 
-from agencies import services as agency_services
 from agencies.models import User
 from audit.models import AuditEvent
 from tests.factories import ClientFactory, UserFactory
+from workflows.handover import services as handover_services
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -62,7 +62,7 @@ def test_a_supervisor_sees_who_saw_a_record_in_every_agency_and_filters_the_log(
         postcode="12683",
     )
     other = ClientFactory(agency=laf, actor=caseworker, family_name="Lysenko", given_names="Ivan")
-    grant = agency_services.handover_create(
+    grant = handover_services.handover_create(
         actor=caseworker,
         clients=[halyna],
         agency=sozialamt,
@@ -71,7 +71,9 @@ def test_a_supervisor_sees_who_saw_a_record_in_every_agency_and_filters_the_log(
         purpose="Leistungen nach dem AsylbLG",
     )[0]
     sozialamt_cw = User.objects.get(username=SOZIALAMT_USER)
-    agency_services.handover_decide(actor=sozialamt_cw, handover_id=grant.handover_id, accept=True)
+    handover_services.handover_decide(
+        actor=sozialamt_cw, handover_id=grant.handover_id, accept=True
+    )
 
     # --- A caseworker of each agency opens the record at their own desk.
     laf_page = page_for(staff["laf"])

@@ -8,9 +8,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from clients.dates import PartialDate
-from clients.models import Client, DuplicatePair
+from clients.models import Client
+from core.dates import PartialDate
 from tests.factories import ClientFactory
+from workflows.duplicates.models import DuplicatePair
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

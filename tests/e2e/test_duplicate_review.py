@@ -10,10 +10,11 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from clients import services
-from clients.dates import PartialDate
-from clients.models import Client, ClientMerge
+from clients.models import Client
+from core.dates import PartialDate
 from tests.factories import ClientFactory, UserFactory
+from workflows.duplicates import services
+from workflows.duplicates.models import ClientMerge
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

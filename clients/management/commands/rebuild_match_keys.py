@@ -12,7 +12,7 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from clients.matching.keys import match_keys_rebuild
+from clients.matchkeys import match_keys_rebuild
 from clients.models import Client, ClientMatchKey, IdentityDocument
 
 

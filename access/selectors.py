@@ -1,0 +1,90 @@
+"""Reads of records for a user: every queryset starts from `policy.clients_visible_to`,
+so no list can forget the permission filter."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from access import policy
+from access.models import AccessRequest, Grant
+from clients import selectors as record_selectors
+from clients.models import Client
+from core.dates import PartialDate
+
+
+def client_search(
+    user,
+    *,
+    name: str = "",
+    birth_date: PartialDate | None = None,
+    document_number: str = "",
+    azr_number: str = "",
+    phone: str = "",
+    reference_code: str = "",
+    everywhere: bool = False,
+) -> QuerySet[Client]:
+    """Clients visible to `user` matching every given criterion.
+
+    A criterion from a section (documents, phone from contact) only matches records whose
+    section the user may see. With `everywhere`, the same search over all records, for
+    the existence hints (`access.hints`; never shown as records).
+    """
+    clients = Client.objects.all() if everywhere else policy.clients_visible_to(user)
+    clients = record_selectors.clients_matching(
+        clients,
+        name=name,
+        birth_date=birth_date,
+        document_number=document_number,
+        azr_number=azr_number,
+        phone=phone,
+        reference_code=reference_code,
+    )
+    if not everywhere:
+        if document_number:
+            visible = policy.clients_visible_to(user, section="documents")
+            clients = clients.filter(pk__in=visible)
+        if phone:
+            clients = clients.filter(pk__in=policy.clients_visible_to(user, section="contact"))
+    return clients
+
+
+def household_members(user, client: Client) -> QuerySet[Client]:
+    """The other members of the client's household that the same user may see."""
+    if client.household_id is None:
+        return Client.objects.none()
+    return (
+        policy.clients_visible_to(user)
+        .filter(household_id=client.household_id, merged_into__isnull=True)
+        .exclude(pk=client.pk)
+        .order_by("household_role", "pk")
+    )
+
+
+def survivor_visible_to(user, pk: int) -> Client | None:
+    """The record `pk` was merged into (following chains of merges), if the user's agency
+    may see it; None for a record not merged, or a survivor the user may not see."""
+    target = record_selectors.survivor_of(pk)
+    if target is None:
+        return None
+    return policy.clients_visible_to(user).filter(pk=target).first()
+
+
+# Audit object types of grants and requests before they moved from `agencies` to
+# `access`: events are append-only, so the old labels stay in the log for good.
+_FORMER_LABELS = {
+    "access.grant": "agencies.grant",
+    "access.accessrequest": "agencies.accessrequest",
+}
+
+
+def record_objects(client_id: int) -> dict[str, list[int]]:
+    """The objects an audit question about one record covers (`clients.selectors`), with
+    the grants and access requests on it and on the records merged into it."""
+    objects = record_selectors.record_objects(client_id)
+    ids = objects["clients.client"]
+    for model in (Grant, AccessRequest):
+        pks = list(model.objects.filter(client_id__in=ids).values_list("pk", flat=True))
+        label = model._meta.label_lower
+        objects[label] = pks
+        objects[_FORMER_LABELS[label]] = pks
+    return objects

@@ -1,0 +1,147 @@
+"""The change history of a record (django-simple-history): saving with the actor named,
+and reading the history back as a person reads it.
+
+Every tracked write goes through `save_tracked`, so the history names who changed what;
+workflows that change records themselves (merge, undo) use it and `latest_history_id`
+as the services do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.utils import formats
+from django.utils.translation import gettext as _
+
+from clients.models import Client, IdentityDocument
+from core.sections import section_of_field
+
+
+def save_tracked(
+    obj: Client | IdentityDocument, *, actor, update_fields=None, reason: str = ""
+) -> None:
+    """Validate in full, then save with the actor (and a reason) in the change history."""
+    if isinstance(obj, Client):
+        obj.refresh_search_name()
+    obj.full_clean()
+    obj._history_user = actor
+    if reason:
+        obj._change_reason = reason
+    obj.save(update_fields=update_fields)
+
+
+def latest_history_id(obj: Client | IdentityDocument) -> int | None:
+    """The change-history entry that holds the values the last save wrote."""
+    return obj.history.order_by("-history_id").values_list("history_id", flat=True).first()
+
+
+def client_history(client: Client, *, sections: frozenset[str]) -> list[HistoryEntry]:
+    """The client's and their documents' changes, newest first, as a person reads them.
+
+    Only changes to fields of `sections` appear: a history must not show what the
+    record itself would not.
+    """
+    entries: list[HistoryEntry] = []
+    records = list(client.history.select_related("history_user").order_by("history_date"))
+    entries += _entries(records, label=None, sections=sections)
+    if "documents" in sections:
+        documents = IdentityDocument.history.filter(client_id=client.pk).select_related(
+            "history_user"
+        )
+        by_document: dict[int, list] = {}
+        for record in documents.order_by("history_date"):
+            by_document.setdefault(record.id, []).append(record)
+        for document_records in by_document.values():
+            label = str(document_records[-1].instance)
+            entries += _entries(document_records, label=label, sections=sections)
+    entries.sort(key=lambda entry: entry.when, reverse=True)
+    return entries
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    when: datetime
+    who: str
+    kind: str  # "+" created, "~" changed, "-" deleted (simple-history's history_type)
+    subject: str | None
+    changes: list[FieldChange]
+
+
+_BIRTH_PARTS = {"birth_year", "birth_month", "birth_day"}
+
+
+def _entries(records: list, *, label: str | None, sections: frozenset[str]) -> list[HistoryEntry]:
+    entries = []
+    previous = None
+    for record in records:
+        changes: list[FieldChange] = []
+        if previous is not None:
+            delta = record.diff_against(previous, foreign_keys_are_objs=False)
+            visible = [
+                change
+                for change in delta.changes
+                # the client itself: only fields of sections the reader may see
+                if label is not None or section_of_field(change.field) in sections
+            ]
+            changed = {change.field for change in visible}
+            if changed & _BIRTH_PARTS:
+                changes.append(
+                    FieldChange(
+                        str(_("date of birth")),
+                        str(previous.instance.birth_date) or "–",
+                        str(record.instance.birth_date) or "–",
+                    )
+                )
+            for change in visible:
+                if change.field in _BIRTH_PARTS:
+                    continue
+                changes.append(
+                    FieldChange(
+                        str(record.instance._meta.get_field(change.field).verbose_name),
+                        _display(previous.instance, change.field),
+                        _display(record.instance, change.field),
+                    )
+                )
+        if previous is None or changes or record.history_type != "~":
+            entries.append(
+                HistoryEntry(
+                    when=record.history_date,
+                    who=record.history_user.get_username() if record.history_user else "–",
+                    kind=record.history_type,
+                    subject=label,
+                    changes=changes,
+                )
+            )
+        previous = record
+    return entries
+
+
+def _display(instance, field_name: str) -> str:
+    """A field's value as the detail page shows it (labels, not codes)."""
+    field = instance._meta.get_field(field_name)
+    if field.choices and not getattr(field, "multiple", False):
+        value = getattr(instance, f"get_{field_name}_display")()
+    elif field_name == "languages":
+        value = instance.get_languages_display()
+    elif field_name == "nationalities":
+        value = ", ".join(country.name for country in instance.nationalities)
+    elif field.is_relation:
+        related_id = getattr(instance, field.attname)
+        value = f"{field.verbose_name} {related_id}" if related_id else None
+    else:
+        value = getattr(instance, field_name)
+        if hasattr(value, "name") and hasattr(value, "code"):  # a single country
+            value = value.name
+        elif isinstance(value, bool):
+            value = _("yes") if value else _("no")
+        elif hasattr(value, "strftime"):
+            value = formats.date_format(value, "SHORT_DATE_FORMAT")
+    return str(value) if value not in (None, "") else "–"

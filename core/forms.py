@@ -1,0 +1,38 @@
+"""Form fields and widgets that every app's forms share."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from core.dates import PartialDate
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class PartialDateField(forms.Field):
+    """One text box for a birth date of any precision: 03.07.1985, 00.07.1985, 1985."""
+
+    widget = forms.TextInput
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault(
+            "help_text",
+            _(
+                "DD.MM.YYYY; write 00 for an unknown day or month (00.00.1985). "
+                "Leave empty if unknown."
+            ),
+        )
+        super().__init__(**kwargs)
+        self.widget.attrs.update({"inputmode": "numeric", "autocomplete": "off", "maxlength": 10})
+
+    def prepare_value(self, value):
+        return str(value) if isinstance(value, PartialDate) else value
+
+    def to_python(self, value) -> PartialDate:
+        return PartialDate.parse(str(value or ""))

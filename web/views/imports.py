@@ -1,0 +1,74 @@
+"""Client import for agency admins: upload a CSV, see what was imported and what was not."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from access import policy
+from access.guards import record_denied, staff_required
+from audit.models import AuditEvent
+from audit.services import audit_record
+from workflows.imports.forms import ClientImportForm
+from workflows.imports.models import ClientImport
+from workflows.imports.parsing import COLUMNS, ImportFileError
+from workflows.imports.services import client_import_run
+
+RECENT_RUNS = 10
+ERRORS_SHOWN = 1000  # a file of nothing but bad rows must not make a page of 100,000
+
+
+@transaction.non_atomic_requests
+def client_import(request: HttpRequest) -> HttpResponse:
+    """An admin's upload runs outside the request transaction: the import commits chunk
+    by chunk (with its audit events), so an upload that breaks off keeps what was
+    written and the same file uploaded again continues. Everything else (the form,
+    refusals and their audit events) runs in one transaction as usual."""
+    if request.method == "POST" and policy.may_import(request.user):
+        return _client_import(request)
+    with transaction.atomic():
+        return _client_import(request)
+
+
+@staff_required(may=policy.may_import)
+def _client_import(request: HttpRequest) -> HttpResponse:
+    form = ClientImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            run = client_import_run(
+                agency=request.membership.agency,
+                actor=request.user,
+                data=upload.read(),
+                file_name=upload.name,
+            )
+        except ImportFileError as error:
+            form.add_error("file", str(error))
+        else:
+            return redirect("clients:client-import-detail", pk=run.pk)
+    runs = ClientImport.objects.filter(agency=request.membership.agency).order_by("-pk")[
+        :RECENT_RUNS
+    ]
+    context = {"form": form, "columns": ",".join(COLUMNS), "runs": runs}
+    return render(request, "imports/clientimport_form.html", context)
+
+
+@staff_required
+def client_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    # 404 (not 403) for anyone but the agency's admins, like every page with an id.
+    run = (
+        ClientImport.objects.filter(pk=pk, agency=request.membership.agency)
+        .select_related("started_by")
+        .first()
+    )
+    if run is None or not policy.may_see_import(request.user, run):
+        record_denied(request, "imports.clientimport", pk)
+        raise Http404
+    audit_record(actor=request.user, action=AuditEvent.Action.VIEW, obj=run, fields=["row_errors"])
+    context = {
+        "run": run,
+        "errors": run.row_errors[:ERRORS_SHOWN],
+        "errors_not_shown": max(len(run.row_errors) - ERRORS_SHOWN, 0),
+    }
+    return render(request, "imports/clientimport_detail.html", context)

@@ -1,0 +1,142 @@
+"""Registering people: the intake form, household members, and the duplicate check
+beside the form (while the caseworker types, and again on saving)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from access import policy, selectors
+from access.guards import clients_shown, get_client_for, staff_required
+from clients.forms import ClientForm, HouseholdMemberForm, OptionalDocumentForm
+from clients.models import Client
+from core.sections import HOUSEHOLD_SHARED_FIELDS, section_of_field
+from web.forms import add_service_errors
+from workflows.duplicates import services as duplicate_services
+from workflows.intake import services as intake_services
+from workflows.intake.check import IntakeMatches, intake_check
+from workflows.intake.forms import DuplicateCheckForm, DuplicateConfirmForm
+
+
+@staff_required(may=policy.may_register)
+def client_create(request: HttpRequest) -> HttpResponse:
+    form = ClientForm(request.POST or None)
+    document_form = OptionalDocumentForm(request.POST or None, prefix="doc")
+    gate = None
+    if request.method == "POST" and form.is_valid() and document_form.is_valid():
+        gate = registration_gate(request)
+        if gate.is_open:
+            try:
+                client = intake_services.client_register(
+                    agency=request.membership.agency,
+                    actor=request.user,
+                    fields=form.cleaned_data,
+                    document=None if document_form.is_empty() else document_form.cleaned_data,
+                )
+                gate.record_confirmation(client=client, actor=request.user)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, _("The person has been registered."))
+                return redirect("clients:client-detail", pk=client.pk)
+    context = {"form": form, "document_form": document_form, "gate": gate}
+    return render(request, "clients/client_form.html", context)
+
+
+@staff_required(may=policy.may_register)
+def household_member_add(request: HttpRequest, pk: int) -> HttpResponse:
+    anchor = get_client_for(request, pk, section="household", change=True)
+    # Take over only what this agency may see of the anchor's record.
+    shared = {
+        name: getattr(anchor, name)
+        for name in HOUSEHOLD_SHARED_FIELDS
+        if section_of_field(name) in anchor.access.view
+    }
+    form = HouseholdMemberForm(request.POST or None, initial=shared)
+    gate = None
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and (gate := registration_gate(request)).is_open
+    ):
+        fields = dict(form.cleaned_data)
+        role = fields.pop("household_role")
+        try:
+            member = intake_services.household_member_add(
+                anchor=anchor,
+                agency=request.membership.agency,
+                actor=request.user,
+                role=role,
+                fields=fields,
+            )
+            gate.record_confirmation(client=member, actor=request.user)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The household member has been registered."))
+            if "add_another" in request.POST:
+                return redirect("clients:household-member-add", pk=anchor.pk)
+            return redirect("clients:client-detail", pk=member.pk)
+    members = list(selectors.household_members(request.user, anchor))
+    clients_shown(request, members, fields=["household"])
+    context = {"anchor": anchor, "form": form, "members": members, "gate": gate}
+    return render(request, "clients/household_member_form.html", context)
+
+
+@dataclass
+class RegistrationGate:
+    """Saving a new person: checked again on saving, because the typing-time check may
+    not have run (no JavaScript, a fast typist). Past a probable match the caseworker
+    confirms and says why; the first time the form is unbound, so the caseworker sees
+    the matches before any error."""
+
+    matches: IntakeMatches
+    confirm_form: DuplicateConfirmForm | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.confirm_form is None or self.confirm_form.is_valid()
+
+    def record_confirmation(self, *, client: Client, actor) -> None:
+        if self.confirm_form is not None:
+            duplicate_services.intake_duplicates_confirm(
+                client=client,
+                actor=actor,
+                matches=[(c.client.pk, c.match) for c in self.matches.probable],
+                reason=self.confirm_form.cleaned_data["duplicate_reason"],
+            )
+
+
+def registration_gate(request: HttpRequest) -> RegistrationGate:
+    record = DuplicateCheckForm(request.POST).match_record()
+    matches = intake_check(user=request.user, record=record)
+    if not matches.probable:
+        return RegistrationGate(matches, None)
+    if "duplicate_confirmed" in request.POST or "duplicate_reason" in request.POST:
+        return RegistrationGate(matches, DuplicateConfirmForm(request.POST))
+    messages.warning(
+        request,
+        _(
+            "A probable existing record was found. Open it instead, or confirm below that "
+            "this is a different person and say why."
+        ),
+    )
+    return RegistrationGate(matches, DuplicateConfirmForm())
+
+
+@staff_required(may=policy.may_register)
+@require_POST
+def duplicate_check(request: HttpRequest) -> HttpResponse:
+    """htmx: the intake form's fields so far in, the probable existing records out.
+    POST, so that names never appear in URLs or access logs."""
+    form = DuplicateCheckForm(request.POST)
+    matches = (
+        intake_check(user=request.user, record=form.match_record()) if form.has_enough() else None
+    )
+    return render(request, "intake/includes/duplicate_candidates.html", {"matches": matches})

@@ -1,0 +1,211 @@
+"""Caseworker screens for the client record: search, read, change, history, documents,
+notes, the person's sheet. Thin: parse, ask access/selectors/services, render."""
+
+from __future__ import annotations
+
+import copy
+
+import segno
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from access import policy, selectors
+from access.guards import clients_shown, get_client_for, get_document_for, staff_required
+from access.hints import existence_hints, search_is_specific
+from audit.models import AuditEvent
+from audit.services import search_fingerprint
+from clients import history, services
+from clients.forms import CaseNoteForm, ClientForm, ClientSearchForm, DocumentForm
+from clients.models import IdentityDocument
+from core.sections import FORM_SECTIONS, SECTIONS
+from web.forms import add_service_errors
+from workflows.duplicates import review
+from workflows.handover import selectors as handover_selectors
+
+PAGE_SIZE = 25
+
+
+@staff_required
+def client_search(request: HttpRequest) -> HttpResponse:
+    # Criteria travel by POST so that names never appear in URLs or access logs.
+    form = ClientSearchForm(request.POST if request.method == "POST" else None)
+    page = None
+    hints = []
+    if form.has_criteria():
+        criteria = form.cleaned_data
+        clients = selectors.client_search(request.user, **criteria)
+        page = Paginator(clients, PAGE_SIZE).get_page(request.POST.get("page"))
+        used = [name for name, value in criteria.items() if value]
+        clients_shown(
+            request,
+            page.object_list,
+            action=AuditEvent.Action.SEARCH,
+            fields=used,
+            query_hash=search_fingerprint(criteria.get("name", "")),
+        )
+        if search_is_specific(**criteria):
+            everywhere = selectors.client_search(request.user, everywhere=True, **criteria)
+            hints = existence_hints(request.user, everywhere)
+            clients_shown(
+                request,
+                [hint.client_id for hint in hints],
+                action=AuditEvent.Action.SEARCH,
+                fields=["existence_hint", *used],
+            )
+    context = {"form": form, "page": page, "hints": hints}
+    return render(request, "clients/client_search.html", context)
+
+
+@staff_required
+def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        client = get_client_for(request, pk)
+    except Http404:
+        # A record merged away: whoever may see the survivor is sent there.
+        survivor = selectors.survivor_visible_to(request.user, pk)
+        if survivor is None:
+            raise
+        return _to_survivor(request, survivor)
+    if client.merged_into_id is not None:
+        survivor = selectors.survivor_visible_to(request.user, pk)
+        if survivor is None:
+            raise Http404
+        return _to_survivor(request, survivor)
+    shown = client.access.view
+    members = (
+        list(selectors.household_members(request.user, client)) if "household" in shown else []
+    )
+    clients_shown(request, members, fields=["household"])
+    merged_from = list(review.merges_into(client))
+    for merge in merged_from:
+        merge.may_undo = policy.may_merge(request.user, client, merge.merged)
+    context = {
+        "client": client,
+        "members": members,
+        "documents": client.documents.all() if "documents" in shown else [],
+        "case_notes": (
+            client.case_notes.select_related("agency", "author") if "case_notes" in shown else []
+        ),
+        "case_note_form": CaseNoteForm() if client.access.can_change("case_notes") else None,
+        "sections": SECTIONS,
+        "journey": handover_selectors.journey(client, viewer=request.membership.agency),
+        "grants": [
+            grant
+            for grant in handover_selectors.grants_on(client)
+            if policy.may_revoke(request.user, grant)
+        ],
+        "can_hand_over": policy.may_hand_over(request.user, client),
+        "merged_from": merged_from,
+    }
+    return render(request, "clients/client_detail.html", context)
+
+
+def _to_survivor(request: HttpRequest, survivor) -> HttpResponse:
+    messages.info(
+        request,
+        _("This record was merged into %(code)s.") % {"code": survivor.reference_code_display},
+    )
+    return redirect("clients:client-detail", pk=survivor.pk)
+
+
+@staff_required
+def client_edit(request: HttpRequest, pk: int, section: str) -> HttpResponse:
+    if section not in FORM_SECTIONS:
+        raise Http404
+    client = get_client_for(request, pk, section=section, change=True)
+    # The form works on a copy: a rejected edit must not show in the page header.
+    form = ClientForm(request.POST or None, instance=copy.copy(client), sections=(section,))
+    if request.method == "POST" and form.is_valid():
+        try:
+            fields = dict(form.cleaned_data)
+            services.client_update(
+                client=client,
+                actor=request.user,
+                fields=fields,
+                seen_version=fields.pop("seen_version", None) or None,
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Your changes have been saved."))
+            return redirect(reverse("clients:client-detail", args=[pk]) + f"#{section}")
+    context = {"client": client, "form": form, "section": SECTIONS[section]}
+    return render(request, "clients/client_edit.html", context)
+
+
+@staff_required
+def client_history(request: HttpRequest, pk: int) -> HttpResponse:
+    client = get_client_for(request, pk)
+    entries = history.client_history(client, sections=client.access.view)
+    return render(request, "clients/client_history.html", {"client": client, "entries": entries})
+
+
+@staff_required
+def document_create(request: HttpRequest, pk: int) -> HttpResponse:
+    client = get_client_for(request, pk, section="documents", change=True)
+    form = DocumentForm(request.POST or None, instance=_unsaved_document(client))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.document_add(client=client, actor=request.user, fields=form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The document has been added."))
+            return redirect(reverse("clients:client-detail", args=[pk]) + "#documents")
+    return render(request, "clients/document_form.html", {"client": client, "form": form})
+
+
+@staff_required
+def document_edit(request: HttpRequest, pk: int, document_pk: int) -> HttpResponse:
+    client = get_client_for(request, pk, section="documents", change=True)
+    document = get_document_for(request, client, document_pk)
+    form = DocumentForm(request.POST or None, instance=document)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.document_update(
+                document=document, actor=request.user, fields=form.cleaned_data
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Your changes have been saved."))
+            return redirect(reverse("clients:client-detail", args=[pk]) + "#documents")
+    context = {"client": client, "form": form, "document": document}
+    return render(request, "clients/document_form.html", context)
+
+
+@staff_required
+@require_POST
+def case_note_add(request: HttpRequest, pk: int) -> HttpResponse:
+    client = get_client_for(request, pk, section="case_notes", change=True)
+    form = CaseNoteForm(request.POST)
+    if form.is_valid():
+        services.case_note_add(
+            client=client,
+            agency=request.membership.agency,
+            actor=request.user,
+            text=form.cleaned_data["text"],
+        )
+        messages.success(request, _("The note has been added."))
+    else:
+        messages.error(request, _("A note needs some text (at most 5000 characters)."))
+    return redirect(reverse("clients:client-detail", args=[pk]) + "#case_notes")
+
+
+@staff_required
+def handover_sheet(request: HttpRequest, pk: int) -> HttpResponse:
+    """A printable sheet for the person: name, birth date and the reference code as QR."""
+    client = get_client_for(request, pk, section="identity")
+    qr = segno.make(client.reference_code, error="m").svg_data_uri(scale=6, border=2)
+    return render(request, "clients/handover_sheet.html", {"client": client, "qr": qr})
+
+
+def _unsaved_document(client):
+    # The form's model validation (unique per client) needs to know the client.
+    return IdentityDocument(client=client)

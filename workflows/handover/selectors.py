@@ -1,0 +1,95 @@
+"""Reads for the inbox and the journey of a person through the offices."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from access.models import AccessRequest, Grant
+from agencies.models import Agency
+
+
+def handovers_incoming(agency: Agency) -> list[list[Grant]]:
+    """Pending handovers to the agency, one list of grants per handover (a household)."""
+    grants = (
+        Grant.objects.filter(agency=agency, status=Grant.Status.PENDING)
+        .select_related("client", "granted_by", "legal_basis", "created_by")
+        .order_by("handover_id", "pk")
+    )
+    groups = [list(group) for _key, group in itertools.groupby(grants, key=lambda g: g.handover_id)]
+    return sorted(groups, key=lambda group: group[0].created_at, reverse=True)
+
+
+def requests_to_decide(agency: Agency) -> QuerySet[AccessRequest]:
+    return (
+        AccessRequest.objects.filter(holding_agency=agency, status=AccessRequest.Status.PENDING)
+        .select_related("client", "requesting_agency", "legal_basis", "requested_by")
+        .order_by("created_at")
+    )
+
+
+def requests_made(agency: Agency, *, days: int = 30) -> QuerySet[AccessRequest]:
+    """The agency's own requests: open ones and decisions of the last `days` days."""
+    since = timezone.now() - dt.timedelta(days=days)
+    return (
+        AccessRequest.objects.filter(requesting_agency=agency, created_at__gte=since)
+        .select_related("client", "holding_agency", "legal_basis", "grant")
+        .order_by("-created_at")
+    )
+
+
+def grants_on(client) -> QuerySet[Grant]:
+    return Grant.objects.filter(client=client).select_related(
+        "agency", "granted_by", "legal_basis", "created_by"
+    )
+
+
+@dataclass(frozen=True)
+class JourneyStep:
+    when: dt.datetime | dt.date
+    agency: str
+    what: str  # registered, handed_over, accepted, declined, revoked, expired, approved
+    legal_basis: str = ""
+    purpose: str = ""
+    by_agency: str = ""
+
+
+def journey(client, *, viewer: Agency) -> list[JourneyStep]:
+    """The person's path through the offices, oldest first.
+
+    The registering agency sees the whole path; any other agency only the steps it took
+    part in, since which offices a person visits (a counselling NGO, say) is itself
+    personal data that a grant did not cover.
+    """
+    steps = [JourneyStep(client.created_at, client.registered_by.name, "registered")]
+    grants = grants_on(client).order_by("created_at")
+    if viewer.pk != client.registered_by_id:
+        grants = grants.filter(Q(agency=viewer) | Q(granted_by=viewer))
+    for grant in grants:
+        basis = str(grant.legal_basis)
+        common = {
+            "agency": grant.agency.name,
+            "legal_basis": basis,
+            "purpose": grant.purpose,
+            "by_agency": grant.granted_by.name,
+        }
+        first = "handed_over" if grant.origin == Grant.Origin.HANDOVER else "approved"
+        steps.append(JourneyStep(grant.created_at, what=first, **common))
+        if grant.decided_at and grant.origin == Grant.Origin.HANDOVER:
+            decided = "accepted" if grant.status != Grant.Status.DECLINED else "declined"
+            steps.append(JourneyStep(grant.decided_at, what=decided, **common))
+        if grant.revoked_at:
+            steps.append(JourneyStep(grant.revoked_at, what="revoked", **common))
+        elif grant.status == Grant.Status.ACTIVE and grant.is_expired:
+            steps.append(JourneyStep(grant.expires_on, what="expired", **common))
+    return sorted(steps, key=lambda step: _as_datetime(step.when))
+
+
+def _as_datetime(value) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value
+    return timezone.make_aware(dt.datetime.combine(value, dt.time.max))

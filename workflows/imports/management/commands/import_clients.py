@@ -1,0 +1,95 @@
+"""Import clients from a CSV file into one agency (see workflows.imports.parsing for the format)."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from agencies.models import Agency, Membership, User
+from workflows.imports.parsing import COLUMNS, ImportFileError
+from workflows.imports.services import client_import_run
+
+ERRORS_SHOWN = 50
+
+
+class Command(BaseCommand):
+    help = (
+        "Import clients from a CSV file (UTF-8, comma or semicolon, header row: "
+        + ",".join(COLUMNS)
+        + "). Every row becomes its own record of the agency. Rows whose external_ref the "
+        "agency already holds are skipped, so a rerun continues an interrupted import; rows "
+        "without external_ref are imported on every run. Bad rows are reported by row number "
+        "(the header is row 1) and not imported."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--agency", required=True, help="slug of the owning agency")
+        parser.add_argument(
+            "--user", help="username of an admin of that agency, named in history and audit"
+        )
+        parser.add_argument("--quiet-progress", action="store_true", help="no progress line")
+
+    def handle(self, *args, file: Path, agency: str, user: str | None, **options) -> None:
+        owner = Agency.objects.filter(slug=agency, is_active=True).first()
+        if owner is None:
+            raise CommandError(f"No active agency with the slug {agency!r}.")
+        actor = None
+        if user:
+            actor = User.objects.filter(
+                username=user,
+                membership__agency=owner,
+                membership__role=Membership.Role.AGENCY_ADMIN,
+            ).first()
+            if actor is None:
+                raise CommandError(f"{user!r} is not an admin of {agency!r}.")
+        try:
+            data = file.read_bytes()
+        except OSError as error:
+            raise CommandError(f"Cannot read {file}: {error.strerror}") from None
+        started = time.monotonic()
+        progress = None if options["quiet_progress"] else _Progress(started)
+        try:
+            run = client_import_run(
+                agency=owner, actor=actor, data=data, file_name=file.name, progress=progress
+            )
+        except ImportFileError as error:
+            raise CommandError(str(error)) from None
+        if progress:
+            sys.stderr.write("\n")
+        seconds = time.monotonic() - started
+        for entry in run.row_errors[:ERRORS_SHOWN]:
+            self.stdout.write(f"row {entry['row']}: " + "; ".join(entry["errors"]))
+        if len(run.row_errors) > ERRORS_SHOWN:
+            self.stdout.write(
+                f"... {len(run.row_errors) - ERRORS_SHOWN} more bad rows, see import {run.pk}"
+            )
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Import {run.pk}: {run.rows_total} rows, {run.rows_imported} imported, "
+                f"{run.rows_skipped} skipped (already imported), {len(run.row_errors)} rejected "
+                f"in {seconds:.1f} s ({run.rows_total / max(seconds, 0.001):.0f} rows/s)."
+            )
+        )
+
+
+class _Progress:
+    """One line on stderr, rewritten: rows done, share, rate and time left."""
+
+    def __init__(self, started: float) -> None:
+        self.started = started
+
+    def __call__(self, done: int, total: int) -> None:
+        elapsed = max(time.monotonic() - self.started, 0.001)
+        rate = done / elapsed
+        left = (total - done) / rate if rate else 0
+        share = done / total if total else 1
+        bar = "#" * int(share * 30)
+        sys.stderr.write(
+            f"\r[{bar:<30}] {done:>9,}/{total:,} rows {share:4.0%}  {rate:6.0f} rows/s  "
+            f"{left:4.0f} s left"
+        )
+        sys.stderr.flush()
