@@ -2,31 +2,44 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+RUNTIME := $(VENV)/.installed-runtime
+DEV := $(VENV)/.installed-dev
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/registration_portal
 PORT ?= 8000
+# The suite runs on every core (pytest-xdist); each worker gets its own test database.
+PYTEST_WORKERS ?= auto
 
 .PHONY: run test e2e lint format migrations-check messages install install-browser-deps lock clean
 
-# requirements.lock pins every package, direct and indirect (`make lock` renews it).
-$(STAMP): pyproject.toml requirements.lock
+# Two lock files pin every package, direct and indirect, with their hashes (`make lock`
+# renews both from pyproject.toml): requirements.lock is what production installs,
+# requirements-dev.lock adds tests, linters and the developer tools.
+$(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements.lock
-	$(BIN)/pip install --quiet --no-deps -e .
-	touch $(STAMP)
 
+$(RUNTIME): requirements.lock | $(VENV)/bin/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	touch $(RUNTIME)
+
+$(DEV): requirements-dev.lock | $(VENV)/bin/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
+	touch $(DEV) $(RUNTIME)
+
+LOCK_FLAGS := --quiet --generate-hashes --strip-extras --allow-unsafe --no-emit-index-url \
+	--no-emit-find-links --no-emit-trusted-host
 lock:
 	rm -rf /tmp/lock-venv && $(PYTHON) -m venv /tmp/lock-venv
-	/tmp/lock-venv/bin/pip install --quiet -e ".[dev]"
-	/tmp/lock-venv/bin/pip freeze --exclude-editable > requirements.lock
+	/tmp/lock-venv/bin/pip install --quiet pip-tools
+	/tmp/lock-venv/bin/pip-compile $(LOCK_FLAGS) -o requirements.lock pyproject.toml
+	/tmp/lock-venv/bin/pip-compile $(LOCK_FLAGS) --extra dev -o requirements-dev.lock pyproject.toml
 
-install: $(STAMP)
+install: $(DEV)
 
 # Demo mode: embedded SQLite, DEBUG on, demo agencies/users/clients.
 run: export DEBUG = 1
 run: export DATABASE_URL = sqlite:///$(CURDIR)/db.sqlite3
-run: $(STAMP)
+run: $(RUNTIME)
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py seed_demo
 	@echo "Portal: http://127.0.0.1:$(PORT)/  (log in as laf.caseworker / demo)"
@@ -50,28 +63,30 @@ install-browser-deps:
 # The whole suite on PostgreSQL, browser tests included.
 test: export DATABASE_URL = $(TEST_DATABASE_URL)
 test: export STATICFILES_BACKEND = django.contrib.staticfiles.storage.StaticFilesStorage
-test: $(STAMP) install-browser-deps
+test: $(DEV) install-browser-deps
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/pytest --create-db $(PYTEST_ARGS)
+	$(BIN)/pytest --create-db -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 e2e: export DATABASE_URL = $(TEST_DATABASE_URL)
 e2e: export STATICFILES_BACKEND = django.contrib.staticfiles.storage.StaticFilesStorage
-e2e: $(STAMP) install-browser-deps
-	$(BIN)/pytest -m e2e $(PYTEST_ARGS)
+e2e: $(DEV) install-browser-deps
+	$(BIN)/pytest -m e2e -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
-lint: $(STAMP)
+# Style, and the layers of docs/architecture.md (.importlinter): a wrong-way import fails.
+lint: $(DEV)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
-format: $(STAMP)
+format: $(DEV)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-migrations-check: $(STAMP)
+migrations-check: $(DEV)
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 # Regenerate .po files after changing strings; .mo files are committed so no gettext is needed to run.
-messages: $(STAMP)
+messages: $(DEV)
 	$(BIN)/python manage.py makemessages -l de -l en --ignore=.venv --ignore=node_modules
 	$(BIN)/python manage.py compilemessages --ignore=.venv
 
