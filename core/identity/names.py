@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from anyascii import anyascii
 from rapidfuzz.distance import OSA, Indel, JaroWinkler
 
 if TYPE_CHECKING:
@@ -65,6 +66,24 @@ _SPECIAL = {
 }  # fmt: skip
 _APOSTROPHES = "'’ʼʹ′″`´"
 
+# Matcher-side reading of Arabic script (Arabic, Persian, Dari, Pashto, Kurdish letters).
+# Short vowels are not written, so what counts is the consonant skeleton, which is what
+# the Latin forms agree on too (Mohammed/Muhammad, Qasim/Kassem: M-H-M-D, K-S-M). Waw and
+# ya are read as consonants at the start of a word or before a vowel letter (Walid,
+# Marwan), as the long vowels u and i otherwise (Yusuf, Hussein); ta marbuta is -a
+# (Fatima); ain and hamza are not written in Latin forms.
+_ARABIC = {
+    "ا": "a", "أ": "a", "إ": "i", "آ": "a", "ٱ": "a", "ء": "", "ؤ": "u", "ئ": "i",
+    "ب": "b", "ت": "t", "ث": "th", "ج": "j", "ح": "h", "خ": "kh", "د": "d", "ذ": "dh",
+    "ر": "r", "ز": "z", "س": "s", "ش": "sh", "ص": "s", "ض": "d", "ط": "t", "ظ": "z",
+    "ع": "", "غ": "gh", "ف": "f", "ق": "q", "ك": "k", "ل": "l", "م": "m", "ن": "n",
+    "ه": "h", "ة": "a", "ى": "a", "پ": "p", "چ": "ch", "ژ": "zh", "گ": "g", "ک": "k",
+    "ڤ": "v", "ۆ": "o", "ێ": "e", "ە": "a", "ھ": "h", "ڕ": "r", "ڵ": "l",
+    "\u064e": "a", "\u0650": "i", "\u064f": "u",  # fatha, kasra, damma where written
+}  # fmt: skip
+_ARABIC_GLIDES = {"و": ("w", "u"), "ي": ("y", "i"), "ی": ("y", "i")}
+_ARABIC_VOWEL_LETTERS = {"ا", "أ", "إ", "آ", "و", "ي", "ی", "ى", "ة", "ە"}
+
 # Letter groups to sound classes, longest first. Classes: S sibilants and affricates
 # (s z sh zh ch tsch ts c), H (h kh g gh: Ukrainian г = h, Russian г = g), V (v w),
 # I (j y, dj/dsch as glide), K (k q ck), T (t th), F (f ph).
@@ -81,12 +100,12 @@ _GROUP_RE = re.compile("|".join(re.escape(g) for g, _ in _GROUPS))
 _GROUP_MAP = dict(_GROUPS)
 # Applied before the groups: French ou = u (Iouri), French gu before e/i = g (Evguenii),
 # German -off = -ov (Iwanoff), c before a/o/u/l/r at the start = k (Carl, Claude),
-# otherwise Slavic c = ts or č (Cybulko, Sevcenko), Arabic final h after a vowel (ta
-# marbuta: Fatimah/Fatima, Abdullah/Abdulla), French/German mute final e after a consonant
-# after n or i
-# (Volochine/Voloshyn, Konstantine, Yasmine, Sophie -> sophi).
+# otherwise Slavic c = ts or č (Cybulko, Sevcenko), French/German mute final e after a
+# consonant after n or i (Volochine/Voloshyn, Konstantine, Yasmine, Sophie -> sophi).
+# A final h after a is read both ways (`_classes`): mute in a ta marbuta (Fatimah/Fatima,
+# Abdullah/Abdulla), a real consonant in Salah/Salih (صالح).
+_FINAL_AH = re.compile(r"(?<=a)h$")
 _PRE = [
-    (re.compile(r"(?<=a)h$"), ""),
     (re.compile(r"(?<=..[ni])e$"), ""),
     (re.compile(r"ou"), "u"),
     (re.compile(r"gu(?=[eiy])"), "g"),
@@ -192,25 +211,72 @@ def fold_accents(text: str) -> str:
 
 
 def romanize(text: str) -> str:
-    """Lower-case Latin letters, spaces and hyphens, Cyrillic read letter by letter: the
-    matcher's input, before the sound classes (not a published transliteration)."""
+    """Lower-case Latin letters, spaces and hyphens: the matcher's input, before the sound
+    classes (not a published transliteration). Cyrillic and Arabic script are read letter
+    by letter (tables above); any other script through anyascii, so that no name is empty.
+    """
+    text = unicodedata.normalize("NFC", text or "").casefold()
     out = []
-    for char in unicodedata.normalize("NFC", text or "").casefold():
-        if char in _CYRILLIC:
-            out.append(_CYRILLIC[char])
-        elif char in _SPECIAL:
-            out.append(_SPECIAL[char])
-        elif char in _APOSTROPHES:
-            continue
-        else:
-            out.append(char)
+    for word in text.split():
+        if _ARABIC_LETTER.search(word):
+            word = _arabic_word(word)
+        for char in word:
+            if char in _CYRILLIC:
+                out.append(_CYRILLIC[char])
+            elif char in _SPECIAL:
+                out.append(_SPECIAL[char])
+            elif char in _APOSTROPHES:
+                continue
+            elif char.isascii() or unicodedata.combining(char) or char in _LATIN_WITH_ACCENT:
+                out.append(char)
+            else:
+                out.append(anyascii(char).lower())
+        out.append(" ")
     decomposed = unicodedata.normalize("NFKD", "".join(out))
     letters = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return re.sub(r"[^a-z\- ]+", " ", letters)
+    return " ".join(re.sub(r"[^a-z\- ]+", " ", letters).split())
+
+
+_ARABIC_LETTER = re.compile("[\u0600-\u06ff\u0750-\u077f]")
+# Latin letters whose accent only marks stress or length (é, ü, ó ...): stripped below.
+_LATIN_WITH_ACCENT = frozenset(
+    chr(code)
+    for code in range(0xC0, 0x250)
+    if unicodedata.decomposition(chr(code)).split()[:1]
+    and unicodedata.decomposition(chr(code)).split()[0] < "0080"
+)
+
+
+def _arabic_word(word: str) -> str:
+    """One word in Arabic script, read as Latin letters (see `_ARABIC`)."""
+    if word.startswith("ع"):
+        word = "ا" + word[1:]  # an initial ain is written as a vowel (Abd, Ali, Omar, Uthman)
+    if word.startswith("ال") and len(word) > 3:
+        word = "\u200d" + word[2:]  # the article: dropped like Al-/El- in Latin forms
+        prefix = "al-"
+    else:
+        prefix = ""
+    letters = [c for c in word if c != "\u200d" and c not in "\u0651\u0652\u064b\u064c\u064d"]
+    out = []
+    for index, char in enumerate(letters):
+        if char in _ARABIC_GLIDES:
+            consonant, vowel = _ARABIC_GLIDES[char]
+            following = letters[index + 1] if index + 1 < len(letters) else ""
+            initial = index == 0
+            out.append(consonant if initial or following in _ARABIC_VOWEL_LETTERS else vowel)
+        else:
+            out.append(_ARABIC.get(char, char))
+    return prefix + "".join(out)
 
 
 def _classes(token: str) -> tuple[str, ...]:
-    """Sound-class keys of one folded token; several when "ch" is ambiguous."""
+    """Sound-class keys of one folded token; several when a letter group is ambiguous."""
+    if _FINAL_AH.search(token):
+        return tuple(sorted({*_classes_of(token), *_classes_of(_FINAL_AH.sub("", token))}))
+    return _classes_of(token)
+
+
+def _classes_of(token: str) -> tuple[str, ...]:
     for pattern, replacement in _PRE:
         token = pattern.sub(replacement, token)
     coded = _GROUP_RE.sub(lambda m: _GROUP_MAP[m.group(0)], token)
@@ -235,6 +301,10 @@ _ALIASES = {
 }  # fmt: skip
 
 
+# Marks a token read from Arabic script (see `_tokens`); never part of a Latin spelling.
+ABJAD_MARK = "_"
+
+
 @dataclass(frozen=True)
 class TokenKeys:
     """Comparable forms of one name token."""
@@ -243,11 +313,14 @@ class TokenKeys:
     vkeys: tuple[str, ...]
     skeletons: tuple[str, ...]
     canonical: str  # the NAME_EQUIVALENTS head when the token is a known variant
+    abjad: bool = False  # read from Arabic script: only the consonants compare
 
 
 @lru_cache(maxsize=200_000)
 def token_keys(token: str) -> TokenKeys:
     """Keys of one folded token (see module docstring)."""
+    abjad = token.startswith(ABJAD_MARK)
+    token = token.removeprefix(ABJAD_MARK)
     readings = [token]
     if glued := _GLUED_ARTICLE.match(token):
         readings.append(glued.group(1))
@@ -262,7 +335,9 @@ def token_keys(token: str) -> TokenKeys:
                 vkeys.append(key)
     vkeys = list(dict.fromkeys(vkeys))
     skeletons = tuple(dict.fromkeys(re.sub("[AIO]", "", k) or k for k in vkeys))
-    return TokenKeys(raw=token, vkeys=tuple(vkeys), skeletons=skeletons, canonical=canonical)
+    return TokenKeys(
+        raw=token, vkeys=tuple(vkeys), skeletons=skeletons, canonical=canonical, abjad=abjad
+    )
 
 
 def is_patronymic(token: str) -> bool:
@@ -281,30 +356,36 @@ def _tokens(text: str) -> tuple[str, ...]:
     the name is one unit ("servant of the Merciful") however it is split.
     """
     raw = []
-    for part in romanize(text).split():
-        if match := _ARTICLE_PREFIX.match(part):
-            part = match.group(1)
-        raw.extend(p for p in part.split("-") if p)
+    for word in (text or "").split():
+        # Arabic script writes no short vowels: its tokens are compared by consonants.
+        mark = ABJAD_MARK if _ARABIC_LETTER.search(word) else ""
+        for part in romanize(word).split():
+            if match := _ARTICLE_PREFIX.match(part):
+                part = match.group(1)
+            raw.extend(mark + p for p in part.split("-") if p)
     out: list[str] = []
-    pending_abd = False
-    for token in raw:
+    pending_abd: str | None = None  # the mark of an "Abd" waiting for its second part
+    for marked in raw:
+        mark, token = (ABJAD_MARK, marked[1:]) if marked.startswith(ABJAD_MARK) else ("", marked)
         if token in ARTICLES:
             continue
         if token in _ABD_ALONE:
-            pending_abd = True
+            pending_abd = mark
             continue
-        if pending_abd:
-            token, pending_abd = "abd" + token, False
+        if pending_abd is not None:
+            mark, token, pending_abd = mark or pending_abd, "abd" + token, None
         elif match := _ABD.match(token):
             token = "abd" + match.group(1)
-        out.append(token)
-    if pending_abd:
-        out.append("abd")
+        out.append(mark + token)
+    if pending_abd is not None:
+        out.append(pending_abd + "abd")
     return tuple(out)
 
 
 _FEMININE_ENDINGS = frozenset({"A", "IA"})
 GENDER_PAIR_SIMILARITY = 0.6
+# Same consonants, other long vowels in Arabic script (حسن Hassan / حسين Hussein).
+ZONE_SIMILARITY = 0.75
 TYPO_SIMILARITY = 0.9
 FIRST_VOWEL_SIMILARITY = 0.65
 
@@ -315,6 +396,8 @@ def token_similarity(a: TokenKeys, b: TokenKeys) -> float:
         return 1.0
     if set(a.vkeys) & set(b.vkeys):
         return 1.0
+    if a.abjad or b.abjad:
+        return _consonant_similarity(a, b)
     if any(_one_typo(x, y) for x in _spellings(a) for y in _spellings(b)):
         return TYPO_SIMILARITY  # before the next rule: Mustafa/Mustaaf is a typo
     # Male and female form of one name (Oleksandr/Oleksandra, Yevhen/Yevheniia, Samir/
@@ -344,6 +427,40 @@ def token_similarity(a: TokenKeys, b: TokenKeys) -> float:
     ):
         return TYPO_SIMILARITY
     return similarity
+
+
+def _consonant_similarity(a: TokenKeys, b: TokenKeys) -> float:
+    """A token read from Arabic script has no short vowels (محمد = mhmd): the consonant
+    skeletons compare, and the long vowels it does write must be in the other spelling
+    too (حسين hsin is Hussein, not Hassan). One consonant typed wrong or left out is a typo.
+    """
+    if set(a.skeletons) & set(b.skeletons):
+        # Both in Arabic script: the long vowels are written on both sides and must agree
+        # (then the keys were equal, above); else one side is spelled out in full.
+        if not (a.abjad and b.abjad) and any(
+            _written_in(x, y) if a.abjad else _written_in(y, x)
+            for x in a.vkeys
+            for y in b.vkeys
+            if re.sub("[AIO]", "", x) == re.sub("[AIO]", "", y)
+        ):
+            return 1.0
+        return ZONE_SIMILARITY
+    if any(
+        OSA.distance(x, y, score_cutoff=1) <= 1 and min(len(x), len(y)) >= 3 and x[0] == y[0]
+        for x in a.skeletons
+        for y in b.skeletons
+    ):
+        return TYPO_SIMILARITY
+    return max(Indel.normalized_similarity(x, y) for x in a.skeletons for y in b.skeletons) * 0.8
+
+
+def _written_in(abjad: str, spelled: str) -> bool:
+    """Whether the letters of a consonant-and-long-vowel key occur, in order, in a fully
+    spelled key (HSIN in HOSIN: yes; in HASAN: no)."""
+    # The initial vowel stands for an alif or ain, whose vowel the script leaves open
+    # (عثمان athman = Uthman/Osman, عمر amr = Omar).
+    letters = iter(spelled.lstrip("AIO"))
+    return all(letter in letters for letter in abjad.lstrip("AIO"))
 
 
 def _spellings(keys: TokenKeys) -> tuple[str, ...]:
