@@ -3,8 +3,8 @@ with their Latin forms. No database needed."""
 
 import pytest
 
-from core.identity.names import fold_accents, romanize, token_keys, token_similarity, tokens
 from core.dates import PartialDate
+from core.identity.names import fold_accents, romanize, token_keys, token_similarity, tokens
 from core.identity.score import DEFAULT_THRESHOLD, MatchRecord, score_pair
 
 
