@@ -151,7 +151,7 @@ def duplicate_candidates(
     Not filtered by permission: callers split the result with `access.policy.clients_hidden_from`
     and show hidden ones only as existence hints.
     """
-    keys = list(dict.fromkeys(key[:64] for key in record.blocking_keys()))
+    keys = list(dict.fromkeys(key[:64] for key in record.probe_keys()))
     if not keys:
         return []
     ranked = (

@@ -126,6 +126,11 @@ _ARTICLE_PREFIX = re.compile(r"^(?:al|el|ul|a[dnrstz]|ash)-(.+)$")
 _GLUED_ARTICLE = re.compile(r"^(?:al|el)(.{4,})$")  # Alahmad, not Alina/Elena
 _ABD = re.compile(r"^abd(?:oul|ul|el|al|ol|ur|ar|u)?-?(.{3,})$")
 _ABD_ALONE = frozenset({"abd", "abdul", "abdel", "abdal", "abdol", "abdoul", "abdu"})
+# What offices write for a name that does not exist (one-name people, foundlings): not a
+# name (FNU/LNU: first/last name unknown).
+PLACEHOLDERS = frozenset(
+    {"fnu", "lnu", "nn", "xxx", "xx", "x", "unbekannt", "unknown", "keine", "none", "ohne"}
+)
 
 # Patronymics: Ukrainian/Russian male -ovych/-ovich/-owitsch, female -ivna/-ovna/-owna.
 _PATRONYMIC = re.compile(
@@ -367,7 +372,7 @@ def _tokens(text: str) -> tuple[str, ...]:
     pending_abd: str | None = None  # the mark of an "Abd" waiting for its second part
     for marked in raw:
         mark, token = (ABJAD_MARK, marked[1:]) if marked.startswith(ABJAD_MARK) else ("", marked)
-        if token in ARTICLES:
+        if token in ARTICLES or token in PLACEHOLDERS:
             continue
         if token in _ABD_ALONE:
             pending_abd = mark
@@ -398,7 +403,9 @@ def token_similarity(a: TokenKeys, b: TokenKeys) -> float:
         return 1.0
     if a.abjad or b.abjad:
         return _consonant_similarity(a, b)
-    if any(_one_typo(x, y) for x in _spellings(a) for y in _spellings(b)):
+    if any(_one_typo(x, y) for x in _spellings(a) for y in _spellings(b)) or any(
+        _sound_typo(x, y) for x in a.vkeys for y in b.vkeys
+    ):
         return TYPO_SIMILARITY  # before the next rule: Mustafa/Mustaaf is a typo
     # Male and female form of one name (Oleksandr/Oleksandra, Yevhen/Yevheniia, Samir/
     # Samira): siblings and twins, not a typo.
@@ -467,6 +474,23 @@ def _spellings(keys: TokenKeys) -> tuple[str, ...]:
     return (keys.raw, *_GROUP_FORMS.get(keys.canonical, ()))
 
 
+def _sound_typo(x: str, y: str) -> bool:
+    """A typo on top of another transliteration (Kwoalowa for Kovalova, Bgdan for Bohdan):
+    on the sound-class keys, two neighbours swapped or one vowel class dropped. Not a
+    replaced letter: one replaced class separates real names (Savchenko/Shevchenko)."""
+    if min(len(x), len(y)) < 4 or x[0] != y[0] or abs(len(x) - len(y)) > 1:
+        return False
+    if len(x) == len(y):
+        differ = [i for i, (p, q) in enumerate(zip(x, y, strict=True)) if p != q]
+        return len(differ) == 2 and differ[1] == differ[0] + 1 and sorted(x) == sorted(y)
+    longer, shorter = (x, y) if len(x) > len(y) else (y, x)
+    # Not the last class: Oleksandr/Oleksandra are brother and sister.
+    return any(
+        longer[i] in "AIO" and longer[:i] + longer[i + 1 :] == shorter
+        for i in range(len(longer) - 1)
+    )
+
+
 def _one_typo(x: str, y: str) -> bool:
     """One letter swapped, dropped, doubled or replaced; the first letter kept, the last
     kept unless swapped with its neighbour."""
@@ -487,6 +511,16 @@ def block_key(token: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
+@dataclass(frozen=True)
+class BlockKeys:
+    """A record's blocking keys: `stored` go into the index (`clients.ClientMatchKey`, the
+    report's blocks); `probes` are looked up as well but never stored, so one side of a
+    pair can find the other without every record joining every block."""
+
+    stored: tuple[str, ...]
+    probes: tuple[str, ...] = ()
+
+
 def name_block_keys(
     family: list[str],
     given: list[str],
@@ -494,29 +528,36 @@ def name_block_keys(
     documents: Sequence[str] = (),
     postcode: str = "",
     sex: str = "",
-) -> list[str]:
+) -> BlockKeys:
     """Blocking keys for one name reading of a record (each at most 64 characters).
 
     A name key alone ("Shevchenko Oleksandr") would hold thousands of records at a million
-    clients, so every name key is combined with a second, independent piece of evidence;
-    each key survives one kind of corruption of the other fields:
+    clients, so every name key of a dated record is combined with a second, independent
+    piece of evidence; each key survives one kind of corruption of the other fields:
 
     - `ny:` first family + first given token, order-free (swapped names), + birth year and
-      month (a record with 00.00.YYYY or 01.01. gets all twelve months, a day <= 12 also
-      counts as a month): survives day/month swaps, 00.00.YYYY, 01.01., a typo in the day;
-    - `nd:` the same names + day and month sorted: survives a typo in the year;
+      month (a day <= 12 also counts as a month, and 01.01. as every month): survives a
+      day/month swap, the 01.01. placeholder, a typo in the day;
+    - `nd:` the names + day and month sorted: survives a typo in the year, a year off;
+    - `yd:` the names + year + day: survives a typo in the month;
     - `td:` one name token + year + sorted day and month: survives a typo in the other name;
-    - `np:` the names + postcode: for records without a birth date;
+    - `np:` the names + postcode: for records without a birth date at one address;
+    - `u:` the names alone, stored only by records without a full birth date (year only or
+      none) and looked up by every record: an undated record meets its dated or undated
+      duplicate, and 00.00.1985 meets 1986, without the dated records forming name-only
+      blocks among themselves;
+    - `fy:` the family name + year, stored by records that know only the year and looked
+      up by the others: a typo in the given name of a year-only record;
     - `d:` document numbers.
 
     The name keys also carry the sex (f or m; a record of unknown sex gets both), which
     halves the blocks of common names; a brother and sister are never the same person.
 
-    Not blocked (and so missed unless a document number or postcode links them): a name
-    typo together with a partial or corrupted date, a typo in the birth month, and an
-    undated record at another address.
+    Not blocked (and so missed unless a document number or postcode links them): a typo in
+    the first four consonants of a name together with a partial or corrupted date.
     """
-    out: list[str] = []
+    stored: list[str] = []
+    probes: list[str] = []
     first_family = block_key(family[0]) if family else ()
     first_given = block_key(given[0]) if given else ()
     names = [
@@ -526,26 +567,34 @@ def name_block_keys(
     if birth.precision == "day":
         day_month = "-".join(str(v) for v in sorted((birth.day, birth.month)))
     # Birth months this record may share with a duplicate: its month, its day when that
-    # could be a swapped month, or every month for 00.00.YYYY and the 01.01. placeholder.
+    # could be a swapped month, or every month for the 01.01. placeholder.
     months: tuple[int, ...] = ()
-    if birth.year:
-        if birth.precision == "year" or (birth.day, birth.month) == (1, 1):
-            months = tuple(range(1, 13))
-        elif birth.precision == "month":
-            months = (birth.month,)
-        else:
-            months = tuple(sorted({birth.month} | ({birth.day} if birth.day <= 12 else set())))
+    if birth.precision == "month" or (birth.day, birth.month) == (1, 1):
+        months = (birth.month,) if birth.precision == "month" else tuple(range(1, 13))
+    elif birth.precision == "day":
+        months = tuple(sorted({birth.month} | ({birth.day} if birth.day <= 12 else set())))
     sexes = (sex,) if sex in ("f", "m") else ("f", "m")
     for name in names:
         for s in sexes:
             for month in months:
-                out.append(f"ny:{name}:{birth.year}-{month}{s}")
+                stored.append(f"ny:{name}:{birth.year}-{month}{s}")
             if day_month:
-                out.append(f"nd:{name}:{day_month}{s}")
+                stored.append(f"nd:{name}:{day_month}{s}")
+                stored.append(f"yd:{name}:{birth.year}:{birth.day}{s}")
             if postcode:
-                out.append(f"np:{name}:{postcode.strip()[:10]}{s}")
+                stored.append(f"np:{name}:{postcode.strip()[:10]}{s}")
+            undated_key = f"u:{name}{s}"
+            (probes if birth.precision in ("day", "month") else stored).append(undated_key)
+    # Year known, a typo in the given name: the family name and the year, stored by
+    # records that know only the year and looked up by the others of that year.
+    if birth.year:
+        for family_key in first_family:
+            for s in sexes:
+                year_key = f"fy:{family_key}:{birth.year}{s}"
+                (stored if birth.precision == "year" else probes).append(year_key)
     if day_month:
         for key in (*first_family, *first_given):
-            out.append(f"td:{key}:{birth.year}:{day_month}")
-    out.extend(f"d:{number[:60]}" for number in documents if number)
-    return list(dict.fromkeys(out))
+            stored.append(f"td:{key}:{birth.year}:{day_month}")
+    stored.extend(f"d:{number[:60]}" for number in documents if number)
+    stored = list(dict.fromkeys(stored))
+    return BlockKeys(tuple(stored), tuple(k for k in dict.fromkeys(probes) if k not in stored))

@@ -1,7 +1,8 @@
 """All probable duplicate pairs of a set of records: blocking, then scoring.
 
 Shared by `duplicate_report` (the database) and `evaluate_matching` (the synthetic set).
-Blocking is an inverted index over `MatchRecord.blocking_keys()`, so the work grows with
+Blocking is an inverted index over `MatchRecord.blocking_keys()` (looked up with
+`probe_keys()`), so the work grows with
 the sizes of the blocks, not with the square of the records. Every key combines a name
 with a second field (birth year, day/month, postcode) or is a document number, so blocks
 stay small as the data grows (see `names.name_block_keys`).
@@ -34,7 +35,8 @@ MAX_BLOCK = 1000
 def candidate_pairs(
     records: Sequence[MatchRecord], *, stats: dict | None = None
 ) -> tuple[set[tuple[int, int]], int]:
-    """Index pairs (i < j) that share a blocking key, and how many blocks were skipped.
+    """Index pairs (i < j) that share a stored blocking key, or where one record looks up
+    a key the other stores (`MatchRecord.probe_keys`), and how many blocks were skipped.
 
     Pass a dict as `stats` to get `keys`, `max_block` (largest block used) and
     `largest_key_size` (largest block including skipped ones)."""
@@ -53,6 +55,12 @@ def candidate_pairs(
             continue
         max_block = max(max_block, len(members))
         pairs.update(combinations(members, 2))
+    for index, record in enumerate(records):
+        for key in record.probe_keys()[len(record.blocking_keys()) :]:
+            members = blocks.get(key)
+            if not members or len(members) > MAX_BLOCK:
+                continue
+            pairs.update((min(index, j), max(index, j)) for j in members if j != index)
     if stats is not None:
         stats["keys"] = len(blocks)
         stats["max_block"] = max_block

@@ -79,8 +79,13 @@ def test_year_only_date_is_compatible_with_full_date():
 
 
 def test_one_digit_typo_is_recognised():
-    _, reason = compare_birth(PartialDate(1985, 7, 3), PartialDate(1986, 7, 3))
+    _, reason = compare_birth(PartialDate(1985, 7, 3), PartialDate(1985, 7, 8))
     assert reason == "birth_one_digit"
+
+
+def test_a_year_one_apart_with_the_same_day_and_month_counts_for_the_pair():
+    weight, reason = compare_birth(PartialDate(1999, 7, 12), PartialDate(2000, 7, 12))
+    assert reason == "birth_year_off" and weight > 0
 
 
 def test_different_years_count_against():

@@ -48,17 +48,24 @@ class Command(BaseCommand):
         parser.add_argument(
             "--skip-find-pairs", action="store_true", help="Do not time a separate find_pairs."
         )
+        parser.add_argument(
+            "--concentrated",
+            action="store_true",
+            help="Only the 58 commonest family names: a stress test for namesakes.",
+        )
 
     def handle(self, *args, persons, seed, threshold, workers, show_errors, **options):
         out = self.stdout.write
         started = time.perf_counter()
-        data = generate(persons, seed=seed)
+        concentrated = options["concentrated"]
+        data = generate(persons, seed=seed, concentrated=concentrated)
         truth = data.true_pairs()
         records = data.records
         generated = time.perf_counter()
         out(
             f"{persons} persons, {len(records)} records, {len(truth)} true duplicate pairs "
-            f"(seed {seed}); generated in {generated - started:.1f} s"
+            f"(seed {seed}{', concentrated names' if concentrated else ''}); "
+            f"generated in {generated - started:.1f} s"
         )
 
         stats: dict = {}
@@ -114,11 +121,13 @@ class Command(BaseCommand):
                 f"{'transliteration matcher' + marker:<34} {value:>9.2f} {precision:>9.4f} "
                 f"{recall:>7.4f} {f1:>7.4f} {len(found):>8}"
             )
+        found = {pair for pair, match in scores.items() if match.score >= threshold}
+        self._per_kind(data, truth, candidates, found)
         out(f"\nevaluation run time {time.perf_counter() - started:.1f} s")
 
         if not options["skip_find_pairs"]:
             # Fresh records and empty caches, as in a `duplicate_report` run.
-            fresh = generate(persons, seed=seed).records
+            fresh = generate(persons, seed=seed, concentrated=concentrated).records
             clear_caches()
             began = time.perf_counter()
             report = find_pairs(fresh, threshold=threshold, workers=workers)
@@ -129,23 +138,77 @@ class Command(BaseCommand):
             )
 
         if show_errors:
-            found = {pair for pair, match in scores.items() if match.score >= threshold}
+            self._show_errors(data, records, truth, candidates, scores, threshold, show_errors)
 
-            def show(label, pairs):
-                out(f"\n{label}:")
-                for a, b in list(sorted(pairs))[:show_errors]:
-                    ra, rb = records[a], records[b]
-                    match = scores.get((a, b))
-                    verdict = (
-                        f"{match.score} {match.reasons}"
-                        if match
-                        else ("rejected early" if (a, b) in candidates else "not blocked")
-                    )
-                    out(
-                        f"  {ra.family_name}, {ra.given_names} {ra.birth} {ra.sex} "
-                        f"{ra.postcode} | {rb.family_name}, {rb.given_names} {rb.birth} "
-                        f"{rb.sex} {rb.postcode} -> {verdict}"
-                    )
+    def _per_kind(self, data, truth, candidates, found) -> None:
+        """Figures per kind of difficulty: a true pair has the kinds of both its records
+        (the corruptions a duplicate was written with, the person's own such as no birth
+        date); a false pair is classed by how the two people relate."""
+        out = self.stdout.write
+        kinds_of = data.kinds
+        by_kind: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        for pair in truth:
+            pair_kinds = (kinds_of[pair[0]] | kinds_of[pair[1]]) or {"plain"}
+            for kind in pair_kinds:
+                counts = by_kind[kind]
+                counts["pairs"] += 1
+                counts["blocked"] += pair in candidates
+                counts["tp"] += pair in found
+        for pair in found - truth:
+            for kind in kinds_of[pair[0]] | kinds_of[pair[1]]:
+                by_kind[kind]["fp"] += 1
+        out("")
+        out(
+            f"{'kind of difficulty':<24} {'pairs':>6} {'blocked':>8} {'precision':>9} "
+            f"{'recall':>7} {'F1':>7}"
+        )
+        for kind in sorted(by_kind, key=lambda k: -by_kind[k]["pairs"]):
+            c = by_kind[kind]
+            if not c["pairs"]:
+                continue
+            precision = c["tp"] / (c["tp"] + c["fp"]) if c["tp"] + c["fp"] else 1.0
+            recall = c["tp"] / c["pairs"]
+            f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+            out(
+                f"{kind:<24} {c['pairs']:>6} {c['blocked'] / c['pairs']:>8.4f} "
+                f"{precision:>9.4f} {recall:>7.4f} {f1:>7.4f}"
+            )
+        relations: dict[str, int] = defaultdict(int)
+        for a, b in found - truth:
+            ra, rb = data.records[a], data.records[b]
+            if data.household_of[a] == data.household_of[b]:
+                relation = "twins" if ra.birth and ra.birth == rb.birth else "same household"
+            elif ra.name_key == rb.name_key:
+                relation = "namesakes"
+            else:
+                relation = "other"
+            relations[relation] += 1
+        if relations:
+            out(
+                "false pairs by relation: "
+                + ", ".join(f"{k} {v}" for k, v in sorted(relations.items(), key=lambda i: -i[1]))
+            )
 
-            show("false positives", found - truth)
-            show("false negatives", truth - found)
+    def _show_errors(self, data, records, truth, candidates, scores, threshold, show_errors):
+        out = self.stdout.write
+        found = {pair for pair, match in scores.items() if match.score >= threshold}
+
+        def show(label, pairs):
+            out(f"\n{label}:")
+            for a, b in list(sorted(pairs))[:show_errors]:
+                ra, rb = records[a], records[b]
+                match = scores.get((a, b))
+                verdict = (
+                    f"{match.score} {match.reasons}"
+                    if match
+                    else ("rejected early" if (a, b) in candidates else "not blocked")
+                )
+                out(
+                    f"  {ra.family_name}, {ra.given_names} {ra.birth} {ra.sex} "
+                    f"{ra.postcode} | {rb.family_name}, {rb.given_names} {rb.birth} "
+                    f"{rb.sex} {rb.postcode} -> {verdict} "
+                    f"[{', '.join(sorted(data.kinds[a] | data.kinds[b]))}]"
+                )
+
+        show("false positives", found - truth)
+        show("false negatives", truth - found)
