@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core import signing
-from django.db.models import QuerySet
 
 from access import policy
 from agencies.selectors import agency_for
@@ -49,18 +48,23 @@ class ExistenceHint:
     client_id: int  # for the audit log only; never rendered
 
 
-def existence_hints(user, clients: QuerySet, *, limit: int = 10) -> list[ExistenceHint]:
+def existence_hints(user, clients: list[Client], *, limit: int = 10) -> list[ExistenceHint]:
     """Records matching a search that the user's agency may not see, reduced to hints.
 
-    `clients` is the same search run over all records; the caller decides whether the
-    criteria were specific enough to ask this at all.
+    `clients` are the results of the same search run over all records, best first; the
+    caller decides whether the criteria were specific enough to ask this at all.
     """
     agency = agency_for(user)
-    if agency is None:
+    if agency is None or not clients:
         return []
-    hidden = policy.clients_hidden_from(user, clients)
-    hidden = hidden.select_related("registered_by").order_by("pk")
-    return [hint_of(user, client) for client in hidden[:limit]]
+    ids = [client.pk for client in clients]
+    hidden = set(
+        policy.clients_hidden_from(user, Client.objects.filter(pk__in=ids)).values_list(
+            "pk", flat=True
+        )
+    )
+    shown = [client for client in clients if client.pk in hidden][:limit]
+    return [hint_of(user, client) for client in shown]
 
 
 def hint_of(user, client) -> ExistenceHint:

@@ -3,6 +3,8 @@ so no list can forget the permission filter."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from django.db.models import QuerySet
 
 from access import policy
@@ -10,6 +12,28 @@ from access.models import AccessRequest, Grant
 from clients import selectors as record_selectors
 from clients.models import Client
 from core.dates import PartialDate
+from core.identity.score import Match, reason_labels
+from core.identity.search import SearchQuery, score_search
+
+# At most this many results are listed (ranked); more means the search is too vague.
+SEARCH_LIMIT = record_selectors.MAX_NAME_CANDIDATES
+
+
+@dataclass
+class SearchResult:
+    client: Client
+    match: Match | None = None  # how well a name search matched; None without a name
+    labels: list[str] = field(default_factory=list)  # its reasons, translated
+
+
+@dataclass
+class SearchResults:
+    results: list[SearchResult]
+    more: bool = False  # more records matched than SEARCH_LIMIT: narrow the search
+
+    @property
+    def clients(self) -> list[Client]:
+        return [result.client for result in self.results]
 
 
 def client_search(
@@ -22,30 +46,55 @@ def client_search(
     phone: str = "",
     reference_code: str = "",
     everywhere: bool = False,
-) -> QuerySet[Client]:
-    """Clients visible to `user` matching every given criterion.
+) -> SearchResults:
+    """Clients visible to `user` matching every given criterion; a name search is ranked
+    by how well each record answers it, best first, through the identity layer (any
+    spelling or script, name equivalents, one typo, swapped names, partial dates).
 
     A criterion from a section (documents, phone from contact) only matches records whose
     section the user may see. With `everywhere`, the same search over all records, for
     the existence hints (`access.hints`; never shown as records).
     """
     clients = Client.objects.all() if everywhere else policy.clients_visible_to(user)
-    clients = record_selectors.clients_matching(
-        clients,
-        name=name,
-        birth_date=birth_date,
-        document_number=document_number,
-        azr_number=azr_number,
-        phone=phone,
-        reference_code=reference_code,
-    )
     if not everywhere:
         if document_number:
             visible = policy.clients_visible_to(user, section="documents")
             clients = clients.filter(pk__in=visible)
         if phone:
             clients = clients.filter(pk__in=policy.clients_visible_to(user, section="contact"))
-    return clients
+    clients = record_selectors.clients_matching(
+        clients,
+        birth_date=None if name else birth_date,
+        document_number=document_number,
+        azr_number=azr_number,
+        phone=phone,
+        reference_code=reference_code,
+    )
+    if not name:
+        found = list(clients.order_by("search_name", "pk")[: SEARCH_LIMIT + 1])
+        return SearchResults(
+            [SearchResult(c) for c in found[:SEARCH_LIMIT]], len(found) > SEARCH_LIMIT
+        )
+    query = SearchQuery.parse(name, birth_date)
+    if not query.words and not query.folded:
+        return SearchResults([])
+    ids = record_selectors.name_candidates(query, clients)
+    scored = []
+    for record in record_selectors.match_records_of(ids):
+        match = score_search(query, record)
+        if match is not None:
+            scored.append((match, record))
+    by_id = Client.objects.select_related("registered_by").in_bulk([r.id for _m, r in scored])
+    ranked = sorted(
+        scored, key=lambda item: (-item[0].score, by_id[item[1].id].search_name, item[1].id)
+    )
+    return SearchResults(
+        [
+            SearchResult(by_id[record.id], match, reason_labels(match.reasons))
+            for match, record in ranked[:SEARCH_LIMIT]
+        ],
+        more=len(ids) > SEARCH_LIMIT,
+    )
 
 
 def household_members(user, client: Client) -> QuerySet[Client]:

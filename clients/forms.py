@@ -177,7 +177,10 @@ class ClientSearchForm(forms.Form):
         label=_("Name"),
         required=False,
         max_length=100,
-        help_text=_("Family or given name, any part, in Latin or original script."),
+        help_text=_(
+            "Family and/or given name in any spelling or script (Shevchenko, Schewtschenko, "
+            "Шевченко); the beginning of a name is enough."
+        ),
     )
     birth_date = PartialDateField(label=_("Date of birth"), required=False, help_text="")
     document_number = forms.CharField(label=_("Document number"), required=False, max_length=30)

@@ -19,6 +19,7 @@ from clients.models import CaseNote, Client, ClientMatchKey, IdentityDocument
 from core.dates import PartialDate
 from core.identity.names import fold_accents
 from core.identity.score import DEFAULT_THRESHOLD, Match, MatchRecord, score_pair
+from core.identity.search import SearchQuery
 
 
 def clients_matching(
@@ -57,6 +58,36 @@ def clients_matching(
     if reference_code:
         clients = clients.filter(reference_code=reference_code)
     return clients
+
+
+# A name search scores at most this many records; a name that matches more (one common
+# family name alone) is too vague to rank, and the page says so.
+MAX_NAME_CANDIDATES = 500
+
+
+def name_candidates(
+    query: SearchQuery, clients: QuerySet[Client], *, limit: int = MAX_NAME_CANDIDATES
+) -> list[int]:
+    """Ids of `clients` that may answer a name search: every query word has a search key
+    in the record (any spelling, one typo), or, as the search always did, every folded
+    word occurs in the record's names (the start of a name, a fragment). Unmerged only."""
+    clients = clients.filter(merged_into__isnull=True)
+    word_keys = query.word_keys()
+    # Start from the word with the most consonants, the rarest in practice (a family name).
+    order = sorted(range(len(word_keys)), key=lambda i: -len(max(word_keys[i], key=len)))
+    by_keys = clients.filter(
+        pk__in=ClientMatchKey.objects.filter(key__in=word_keys[order[0]]).values("client_id")
+    )
+    for index in order[1:]:
+        by_keys = by_keys.filter(
+            Exists(ClientMatchKey.objects.filter(client=OuterRef("pk"), key__in=word_keys[index]))
+        )
+    ids = list(dict.fromkeys(by_keys.values_list("pk", flat=True)[:limit]))
+    by_text = clients
+    for word in query.folded:
+        by_text = by_text.filter(search_name__contains=word)
+    ids += [pk for pk in by_text.values_list("pk", flat=True)[:limit] if pk not in set(ids)]
+    return ids[: limit + 1]
 
 
 def _birth_date_q(birth_date: PartialDate) -> Q:
@@ -173,6 +204,11 @@ def duplicate_candidates(
     )[:MAX_SHOWN]
     clients = Client.objects.select_related("registered_by").in_bulk([pk for _m, pk in best])
     return [DuplicateCandidate(clients[pk], match) for match, pk in best]
+
+
+def match_records_of(ids: Iterable[int]) -> list[MatchRecord]:
+    """The records `ids` as the matcher reads them (with the names merged into them)."""
+    return match_records(client_model=Client, document_model=IdentityDocument, ids=list(ids))
 
 
 def match_records_all() -> list[MatchRecord]:

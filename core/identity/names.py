@@ -203,6 +203,7 @@ NAME_EQUIVALENTS = [
     ("rajab", "ragab", "radschab"),
     ("yusuf", "yousef", "youssef", "jussuf", "yousif", "yusef", "joseph", "josef"),
     ("khaled", "khalid", "chaled", "chalid"),
+    ("mahmoud", "mahmud", "machmud", "mahmood", "mahmut"),
     ("said", "saeed", "sayed", "sayyid", "saied"),
 ]
 
@@ -309,6 +310,17 @@ _ALIASES = {
 # Marks a token read from Arabic script (see `_tokens`); never part of a Latin spelling.
 ABJAD_MARK = "_"
 
+# Common names in Arabic script and the listed form they are (NAME_EQUIVALENTS): without
+# short vowels محمد and محمود (Mohammed, Mahmoud) share their consonants, and only the
+# script form itself tells them apart from a Latin spelling.
+ARABIC_SCRIPT_NAMES = {
+    "محمد": "mohammed", "محمود": "mahmoud", "أحمد": "ahmad", "احمد": "ahmad",
+    "حسين": "hussein", "حسن": "hassan", "يوسف": "yusuf", "عثمان": "uthman",
+    "جمال": "jamal", "جميل": "jamil", "خالد": "khaled", "سعيد": "said", "زينب": "zainab",
+    "ليلى": "layla", "مريم": "maryam", "درويش": "darwish", "شريف": "sharif",
+}  # fmt: skip
+_ABJAD_CANONICAL = {romanize(arabic): latin for arabic, latin in ARABIC_SCRIPT_NAMES.items()}
+
 
 @dataclass(frozen=True)
 class TokenKeys:
@@ -326,6 +338,12 @@ def token_keys(token: str) -> TokenKeys:
     """Keys of one folded token (see module docstring)."""
     abjad = token.startswith(ABJAD_MARK)
     token = token.removeprefix(ABJAD_MARK)
+    if abjad and token in _ABJAD_CANONICAL:
+        # A known name in Arabic script compares as its listed Latin form.
+        known = token_keys(_ABJAD_CANONICAL[token])
+        return TokenKeys(
+            raw=token, vkeys=known.vkeys, skeletons=known.skeletons, canonical=known.canonical
+        )
     readings = [token]
     if glued := _GLUED_ARTICLE.match(token):
         readings.append(glued.group(1))

@@ -62,6 +62,7 @@ REASON_LABELS = {
     "name_translit": _("same name after transliteration"),
     "name_equivalent": _("equivalent name form (e.g. Olena / Jelena / Helene)"),
     "name_similar": _("similar name (possible typo)"),
+    "name_part": _("beginning of the name"),
     "name_different": _("different names"),
     "names_swapped": _("family and given names swapped"),
     "patronymic_dropped": _("patronymic only in one record"),
@@ -159,6 +160,9 @@ class MatchRecord:
     postcode: str = ""
     id: int | str | None = None
     external_ref: str = ""  # the sending system's id, for reports
+    # Names of records merged into this one: (family, given, family and given in the
+    # original script, birth name), read as further spellings of the person.
+    other_names: tuple[tuple[str, str, str, str, str], ...] = ()
 
     @cached_property
     def readings(self) -> tuple[Reading, ...]:
@@ -170,6 +174,12 @@ class MatchRecord:
         for other in [self.birth_name, *_SPLIT_FORMER.split(self.former_names)]:
             if other.strip():
                 candidates.append(_reading(other, self.given_names))
+        for family, given, family_original, given_original, birth_name in self.other_names:
+            candidates.append(_reading(family, given))
+            if family_original or given_original:
+                candidates.append(_reading(family_original, given_original, original_script=True))
+            if birth_name.strip():
+                candidates.append(_reading(birth_name, given))
         return tuple(dict.fromkeys(r for r in candidates if r))
 
     @cached_property

@@ -14,7 +14,7 @@ def _results(client, **criteria):
     response = client.post(SEARCH, criteria)
     assert response.status_code == 200
     page = response.context["page"]
-    return [c.pk for c in page.object_list] if page else None
+    return [result.client.pk for result in page.object_list] if page is not None else None
 
 
 def test_search_by_name_ignores_case_and_accents(laf_client, laf):
@@ -68,3 +68,65 @@ def test_search_is_audited_with_shown_ids_and_criteria_names_not_values(laf_clie
     assert event.object_ids == [olena.pk]
     assert event.fields == ["name"]
     assert "Shevchenko" not in str(event.__dict__)
+
+
+# --- The identity layer: any spelling finds the person, best match first -----------------
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "Schewtschenko",
+        "Ševčenko",
+        "Шевченко",
+        "Elena Schewtschenko",
+        "Olena Shevchenko",
+        "SHEVCHENKO, Olena",
+        "Helene Sevcenko",
+        "Shevchnko",  # one letter left out
+        "Shevtchenko Olena",  # one consonant too many
+        "Shevch",  # the beginning of a name
+    ],
+)
+def test_any_spelling_finds_the_person(laf_client, olena, typed):
+    assert _results(laf_client, name=typed) == [olena.pk]
+
+
+def test_a_birth_date_with_day_and_month_swapped_or_partial_still_finds(laf_client, olena):
+    assert _results(laf_client, name="Schewtschenko", birth_date="07.03.1985") == [olena.pk]
+    assert _results(laf_client, name="Schewtschenko", birth_date="1985") == [olena.pk]
+    assert _results(laf_client, name="Schewtschenko", birth_date="00.07.1985") == [olena.pk]
+
+
+def test_another_birth_date_excludes_the_record(laf_client, olena):
+    assert _results(laf_client, name="Schewtschenko", birth_date="04.09.1970") == []
+
+
+def test_other_names_are_not_found(laf_client, laf, olena):
+    ClientFactory(agency=laf, family_name="Savchenko", given_names="Olena")
+    ClientFactory(agency=laf, family_name="Shevchenko", given_names="Oleksandra")
+    assert _results(laf_client, name="Shevchenko Olena") == [olena.pk]
+
+
+def test_results_are_ranked_best_first_with_the_reason(laf_client, laf, olena):
+    undated = ClientFactory(
+        agency=laf, family_name="Shevchenko", given_names="Olena", birth_date=PartialDate()
+    )
+    response = laf_client.post(SEARCH, {"name": "Schewtschenko Olena", "birth_date": "03.07.1985"})
+    results = response.context["page"].object_list
+    assert [result.client.pk for result in results] == [olena.pk, undated.pk]
+    assert results[0].match.score > results[1].match.score
+    assert "birth_same" in results[0].match.reasons
+    assert "name_translit" in results[0].match.reasons
+    page = response.content.decode()
+    assert str(results[0].labels[0]) in page
+
+
+def test_arabic_script_finds_the_latin_record(laf_client, laf):
+    person = ClientFactory(agency=laf, family_name="Al-Ahmad", given_names="Mohammed")
+    ClientFactory(agency=laf, family_name="Al-Ahmad", given_names="Mahmoud")
+    assert _results(laf_client, name="محمد الأحمد") == [person.pk]
+
+
+def test_a_name_search_never_lists_records_of_other_agencies(sozialamt_client, olena):
+    assert _results(sozialamt_client, name="Schewtschenko") == []

@@ -36,29 +36,31 @@ def client_search(request: HttpRequest) -> HttpResponse:
     # Criteria travel by POST so that names never appear in URLs or access logs.
     form = ClientSearchForm(request.POST if request.method == "POST" else None)
     page = None
+    more = False
     hints = []
     if form.has_criteria():
         criteria = form.cleaned_data
-        clients = selectors.client_search(request.user, **criteria)
-        page = Paginator(clients, PAGE_SIZE).get_page(request.POST.get("page"))
+        found = selectors.client_search(request.user, **criteria)
+        page = Paginator(found.results, PAGE_SIZE).get_page(request.POST.get("page"))
+        more = found.more
         used = [name for name, value in criteria.items() if value]
         clients_shown(
             request,
-            page.object_list,
+            [result.client for result in page.object_list],
             action=AuditEvent.Action.SEARCH,
             fields=used,
             query_hash=search_fingerprint(criteria.get("name", "")),
         )
         if search_is_specific(**criteria):
             everywhere = selectors.client_search(request.user, everywhere=True, **criteria)
-            hints = existence_hints(request.user, everywhere)
+            hints = existence_hints(request.user, everywhere.clients)
             clients_shown(
                 request,
                 [hint.client_id for hint in hints],
                 action=AuditEvent.Action.SEARCH,
                 fields=["existence_hint", *used],
             )
-    context = {"form": form, "page": page, "hints": hints}
+    context = {"form": form, "page": page, "more": more, "hints": hints}
     return render(request, "clients/client_search.html", context)
 
 
