@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.installed-runtime
 DEV := $(VENV)/.installed-dev
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/registration_portal
+# Redis for the cache the rate limits count in (started by the machine, as PostgreSQL).
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 PORT ?= 8000
 # The suite runs on every core (pytest-xdist); each worker gets its own test database.
 PYTEST_WORKERS ?= auto
@@ -62,12 +64,14 @@ install-browser-deps:
 
 # The whole suite on PostgreSQL, browser tests included.
 test: export DATABASE_URL = $(TEST_DATABASE_URL)
+test: export REDIS_URL = $(TEST_REDIS_URL)
 test: export STATICFILES_BACKEND = django.contrib.staticfiles.storage.StaticFilesStorage
 test: $(DEV) install-browser-deps
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest --create-db -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 e2e: export DATABASE_URL = $(TEST_DATABASE_URL)
+e2e: export REDIS_URL = $(TEST_REDIS_URL)
 e2e: export STATICFILES_BACKEND = django.contrib.staticfiles.storage.StaticFilesStorage
 e2e: $(DEV) install-browser-deps
 	$(BIN)/pytest -m e2e -n $(PYTEST_WORKERS) $(PYTEST_ARGS)

@@ -9,6 +9,7 @@ class AccessConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
+        from access import checks  # noqa: F401 - registers the deployment checks
         from access.rows import clear_permission_cache
 
         # A flush (transactional tests) recreates the permissions with new ids.

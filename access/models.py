@@ -179,3 +179,16 @@ class ClientGroupObjectPermission(GroupObjectPermissionBase):
     # Last day the grant behind this row is valid; checked in every query, so an
     # expired grant stops working at once without a cleanup job.
     expires_on = models.DateField(null=True, blank=True)
+
+
+class HintToken(models.Model):
+    """What a "request access" link of an existence hint stands for: opaque (a random
+    token, never the record id), bound to the agency it was shown to, valid one day."""
+
+    token = models.CharField(max_length=32, unique=True)
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+")
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} {self.created_at:%Y-%m-%d %H:%M}"

@@ -72,17 +72,18 @@ def name_candidates(
     in the record (any spelling, one typo), or, as the search always did, every folded
     word occurs in the record's names (the start of a name, a fragment). Unmerged only."""
     clients = clients.filter(merged_into__isnull=True)
+    ids: list[int] = []
     word_keys = query.word_keys()
-    # Start from the word with the most consonants, the rarest in practice (a family name).
-    order = sorted(range(len(word_keys)), key=lambda i: -len(max(word_keys[i], key=len)))
-    by_keys = clients.filter(
-        pk__in=ClientMatchKey.objects.filter(key__in=word_keys[order[0]]).values("client_id")
-    )
-    for index in order[1:]:
-        by_keys = by_keys.filter(
-            Exists(ClientMatchKey.objects.filter(client=OuterRef("pk"), key__in=word_keys[index]))
-        )
-    ids = list(dict.fromkeys(by_keys.values_list("pk", flat=True)[:limit]))
+    if word_keys:
+        # Start from the word with the most consonants, the rarest in practice (a family
+        # name); the others are checked per record.
+        order = sorted(range(len(word_keys)), key=lambda i: -len(max(word_keys[i], key=len)))
+        first = ClientMatchKey.objects.filter(key__in=word_keys[order[0]]).values("client_id")
+        by_keys = clients.filter(pk__in=first)
+        for index in order[1:]:
+            others = ClientMatchKey.objects.filter(client=OuterRef("pk"), key__in=word_keys[index])
+            by_keys = by_keys.filter(Exists(others))
+        ids = list(dict.fromkeys(by_keys.values_list("pk", flat=True)[:limit]))
     by_text = clients
     for word in query.folded:
         by_text = by_text.filter(search_name__contains=word)

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "csp",
     "guardian",
     "simple_history",
+    "django_ratelimit",
     # Ours, from the bottom layer up (docs/architecture.md); core and the workflows
     # without models are plain packages.
     "agencies",
@@ -109,7 +110,12 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "access.backends.PolicyBackend",
 ]
-SILENCED_SYSTEM_CHECKS = ["guardian.W001"]  # its backend is left out on purpose (above)
+SILENCED_SYSTEM_CHECKS = [
+    "guardian.W001",  # its backend is left out on purpose (above)
+    # Django's own RedisCache increments atomically (INCR); django-ratelimit lists only
+    # third-party Redis backends as supported.
+    "django_ratelimit.W001",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -188,6 +194,45 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
     }
 }
+
+# The cache: Redis when REDIS_URL is set (production: shared by every worker, as the rate
+# limits need); otherwise the process's memory, enough for `make run`'s single process.
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="portal"),
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Per process only: `check --deploy` warns about it (access.checks).
+    SILENCED_SYSTEM_CHECKS.append("django_ratelimit.E003")
+RATELIMIT_USE_CACHE = "default"
+
+# Searches and duplicate checks ("lookup") and access requests from hints ("hint") per
+# user and per agency (access.throttle); rates as django-ratelimit writes them.
+PORTAL_RATE_LIMITS = {
+    "lookup": {
+        "user": env.list("RATE_LIMIT_LOOKUP_USER", default=["30/m", "400/h"]),
+        "agency": env.list("RATE_LIMIT_LOOKUP_AGENCY", default=["600/m"]),
+    },
+    "hint": {
+        "user": env.list("RATE_LIMIT_HINT_USER", default=["20/h"]),
+        "agency": env.list("RATE_LIMIT_HINT_AGENCY", default=["200/h"]),
+    },
+}
+PORTAL_RATE_LIMIT_ALERT_WINDOW = 60 * 60  # one alert per user and group per hour
+
+# Alerts to supervisors go by mail: EMAIL_URL (smtp://user:password@host:587), printed on
+# the console in DEBUG. (django-environ's documented way to set the EMAIL_* settings.)
+EMAIL_CONFIG = env.email_url(
+    "EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25"
+)
+vars().update(EMAIL_CONFIG)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="portal@localhost")
 
 # Logs carry record ids only, never personal data (see docs/operations.md).
 LOGGING = {

@@ -7,8 +7,10 @@ that must not see LAF's records until they are handed over.
 from __future__ import annotations
 
 import importlib
+from urllib.parse import urlsplit
 
 import pytest
+from django.core.cache import cache
 
 from agencies.models import Agency
 from tests.factories import AgencyFactory, ClientFactory, UserFactory
@@ -129,6 +131,18 @@ def laf_client(client, laf_caseworker):
 def sozialamt_client(client, sozialamt_caseworker):
     client.force_login(sozialamt_caseworker)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _own_cache(settings, worker_id):
+    """Rate limits count in the cache (Redis with `make test`): every test starts with an
+    empty one, and parallel test workers never share one (a Redis database each)."""
+    if settings.REDIS_URL:
+        index = 0 if worker_id == "master" else int(worker_id.removeprefix("gw"))
+        location = urlsplit(settings.REDIS_URL)._replace(path=f"/{index + 1}").geturl()
+        settings.CACHES = {**settings.CACHES, "default": {**settings.CACHES["default"]}}
+        settings.CACHES["default"]["LOCATION"] = location
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -12,3 +12,12 @@ document.addEventListener("click", (event) => {
     window.print();
   }
 });
+
+// A refused duplicate check (429: too many lookups) brings its own message: show it where
+// the check's results would go (htmx leaves 4xx answers unswapped by default).
+document.addEventListener("htmx:beforeSwap", (event) => {
+  if (event.detail.xhr.status === 429) {
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+  }
+});

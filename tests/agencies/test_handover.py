@@ -10,6 +10,7 @@ from django.utils import timezone
 from access import policy
 from access.models import AccessRequest, Grant
 from audit.models import AuditEvent
+from tests.factories import ClientFactory
 from workflows.handover.services import (
     access_request_create,
     access_request_decide,
@@ -197,11 +198,12 @@ def test_search_shows_only_a_hint_for_a_record_of_another_agency(
     client.force_login(jobcenter_caseworker)
     response = client.post(
         reverse("clients:client-search"),
-        {"name": "Shevchenko", "birth_date": str(olena.birth_date)},
+        {"name": "Schewtschenko Elena", "birth_date": str(olena.birth_date)},
     )
     page = response.content.decode()
     assert list(response.context["page"].object_list) == []
     [hint] = response.context["hints"]
+    assert str(olena.pk) not in hint.token
     assert hint.family_initial == "S"
     assert hint.birth_year == 1985
     # The typed name stays in the search box; nothing else of the record is shown.
@@ -210,10 +212,30 @@ def test_search_shows_only_a_hint_for_a_record_of_another_agency(
     assert "Kopernikus" not in page
 
 
-def test_a_vague_search_gives_no_hints(client, jobcenter_caseworker, olena):
+@pytest.mark.parametrize(
+    "criteria",
+    [
+        {"name": "Shev"},
+        {"name": "Shevchenko", "birth_date": "03.07.1985"},  # one name word
+        {"name": "Shevchenko Olena", "birth_date": "1985"},  # no full date
+        {"name": "a a a a", "birth_date": "03.07.1985"},  # letters, no names
+        {"name": "She Ole", "birth_date": "03.07.1985"},  # pieces of names
+    ],
+)
+def test_a_vague_search_gives_no_hints(client, jobcenter_caseworker, olena, criteria):
     client.force_login(jobcenter_caseworker)
-    response = client.post(reverse("clients:client-search"), {"name": "Shev"})
+    response = client.post(reverse("clients:client-search"), criteria)
     assert response.context["hints"] == []
+
+
+def test_a_search_answered_by_many_records_elsewhere_gives_no_hints(
+    client, laf, laf_caseworker, jobcenter_caseworker
+):
+    for _ in range(4):  # namesakes born the same day, all at LAF
+        ClientFactory(agency=laf, actor=laf_caseworker, family_name="Kovalenko", given_names="Ivan")
+    client.force_login(jobcenter_caseworker)
+    criteria = {"name": "Kovalenko Ivan", "birth_date": "03.07.1985"}
+    assert client.post(reverse("clients:client-search"), criteria).context["hints"] == []
 
 
 def test_the_reference_code_finds_the_record_as_a_hint(client, jobcenter_caseworker, olena):

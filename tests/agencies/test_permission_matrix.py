@@ -740,12 +740,17 @@ def walk_record_urls(
 
 REFERENCE_CODE = object()  # stands for the record's code, which is random
 # Searched in every grant state only once per agency and role (see below).
-BY_REFERENCE_CODE = (({"reference_code": REFERENCE_CODE}, IDENTITY, None),)
+BY_REFERENCE_CODE = (({"reference_code": REFERENCE_CODE}, IDENTITY, ()),)
 SEARCHES = (
     # criteria, the section the match needs, the marker the form echoes back
-    ({"name": FAMILY_NAME, "birth_date": str(BIRTH_DATE)}, IDENTITY, FAMILY_NAME),
-    ({"document_number": DOCUMENT_NUMBER}, "documents", DOCUMENT_NUMBER),
-    ({"phone": "030 98765432"}, "contact", PHONE_DIGITS),
+    # A full name with a full birth date: the search that may earn a hint.
+    (
+        {"name": f"{FAMILY_NAME} {GIVEN_NAMES}", "birth_date": str(BIRTH_DATE)},
+        IDENTITY,
+        (FAMILY_NAME, GIVEN_NAMES),
+    ),
+    ({"document_number": DOCUMENT_NUMBER}, "documents", (DOCUMENT_NUMBER,)),
+    ({"phone": "030 98765432"}, "contact", (PHONE_DIGITS,)),
 )
 
 
@@ -769,7 +774,7 @@ def check_search(
         if response is None:
             continue
         check.expect_status(viewer, f"search {sorted(data)}", url, response, 200)
-        found = [client.pk for client in response.context["page"].object_list]
+        found = [result.client.pk for result in response.context["page"].object_list]
         should_find = needs in viewer.view
         if found != ([world.client.pk] if should_find else []):
             check.problems.append(
@@ -781,7 +786,7 @@ def check_search(
             check.problems.append(f"{viewer} search by {sorted(data)}: hint shown={hinted}")
         body = response.content.decode()
         check.expect_hidden(
-            viewer, f"search by {sorted(data)}", body, viewer.view, echoed=(echoed,)
+            viewer, f"search by {sorted(data)}", body, viewer.view, echoed=echoed
         )
 
 

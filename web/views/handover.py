@@ -19,6 +19,7 @@ from access import selectors as access_selectors
 from access.guards import clients_shown, get_client_for, record_denied, staff_required
 from access.hints import client_from_hint
 from access.models import AccessRequest, Grant
+from access.throttle import throttled
 from agencies.models import Agency
 from core.sections import SECTIONS
 from web.forms import add_service_errors
@@ -151,6 +152,7 @@ def handover_decide(request: HttpRequest, handover_id: uuid.UUID) -> HttpRespons
 
 
 @staff_required
+@throttled("hint")
 def request_create(request: HttpRequest, token: str) -> HttpResponse:
     """Ask for access to a record found in a search (the token names it, signed)."""
     client = client_from_hint(request.user, token)

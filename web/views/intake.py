@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from access import policy, selectors
 from access.guards import clients_shown, get_client_for, staff_required
+from access.throttle import throttled
 from clients.forms import ClientForm, HouseholdMemberForm, OptionalDocumentForm
 from clients.models import Client
 from core.sections import HOUSEHOLD_SHARED_FIELDS, section_of_field
@@ -132,6 +133,7 @@ def registration_gate(request: HttpRequest) -> RegistrationGate:
 
 @staff_required(may=policy.may_register)
 @require_POST
+@throttled("lookup")
 def duplicate_check(request: HttpRequest) -> HttpResponse:
     """htmx: the intake form's fields so far in, the probable existing records out.
     POST, so that names never appear in URLs or access logs."""

@@ -17,7 +17,8 @@ from django.views.decorators.http import require_POST
 
 from access import policy, selectors
 from access.guards import clients_shown, get_client_for, get_document_for, staff_required
-from access.hints import existence_hints, search_is_specific
+from access.hints import search_hints
+from access.throttle import throttled
 from audit.models import AuditEvent
 from audit.services import search_fingerprint
 from clients import history, services
@@ -51,15 +52,13 @@ def client_search(request: HttpRequest) -> HttpResponse:
             fields=used,
             query_hash=search_fingerprint(criteria.get("name", "")),
         )
-        if search_is_specific(**criteria):
-            everywhere = selectors.client_search(request.user, everywhere=True, **criteria)
-            hints = existence_hints(request.user, everywhere.clients)
-            clients_shown(
-                request,
-                [hint.client_id for hint in hints],
-                action=AuditEvent.Action.SEARCH,
-                fields=["existence_hint", *used],
-            )
+        hints = search_hints(request.user, criteria)
+        clients_shown(
+            request,
+            [hint.client_id for hint in hints],
+            action=AuditEvent.Action.SEARCH,
+            fields=["existence_hint", *used],
+        )
     context = {"form": form, "page": page, "more": more, "hints": hints}
     return render(request, "clients/client_search.html", context)
 

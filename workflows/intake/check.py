@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from access import policy
-from access.hints import ExistenceHint, hint_of
+from access.hints import HINT_LIMIT, ExistenceHint, hint_of
 from audit.services import audit_record, search_fingerprint
 from clients import selectors
 from clients.models import Client
@@ -42,11 +42,16 @@ def intake_check(*, user, record: MatchRecord) -> IntakeMatches:
         ).values_list("pk", flat=True)
     )
     matches = IntakeMatches()
+    # Records of other agencies are named only when they probably are this person, and
+    # only when few are: the check must not become a way to trawl who is registered where.
+    hidden = [c for c in candidates if c.client.pk in hidden_ids and c.probable]
+    if len(hidden) > HINT_LIMIT:
+        hidden = []
     for candidate in candidates:
         client = candidate.client
         if client.pk in hidden_ids:
-            hint = hint_of(user, client)
-            matches.hidden.append((hint, candidate))
+            if candidate in hidden:
+                matches.hidden.append((hint_of(user, client), candidate))
         else:
             sections = policy.access_for(user, client).view
             candidate.labels = reason_labels(candidate.match.reasons, sections=sections)
