@@ -130,3 +130,16 @@ def test_arabic_script_finds_the_latin_record(laf_client, laf):
 
 def test_a_name_search_never_lists_records_of_other_agencies(sozialamt_client, olena):
     assert _results(sozialamt_client, name="Schewtschenko") == []
+
+
+def test_the_spelling_of_a_merged_record_finds_the_survivor(laf_client, laf):
+    from clients.models import Client
+    from clients.services import match_keys_refresh
+
+    survivor = ClientFactory(agency=laf, family_name="Moroz", given_names="Olena")
+    merged = ClientFactory(agency=laf, family_name="Kovalchuk", given_names="Olena")
+    assert _results(laf_client, name="Kovalchuk Olena") == [merged.pk]
+    Client.objects.filter(pk=merged.pk).update(merged_into=survivor)  # as the merge does
+    match_keys_refresh(clients=list(Client.objects.filter(pk__in=[survivor.pk, merged.pk])))
+    assert _results(laf_client, name="Kovalchuk Olena") == [survivor.pk]
+    assert _results(laf_client, name="Kowaltschuk") == [survivor.pk]
