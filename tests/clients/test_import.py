@@ -15,7 +15,7 @@ from audit.chain import chain_verify
 from audit.models import AuditEvent
 from clients.models import Client, ClientMatchKey, IdentityDocument
 from tests.factories import UserFactory
-from workflows.imports.models import ClientImport
+from workflows.imports.models import ClientImport, ImportRemark
 from workflows.imports.parsing import COLUMNS, ImportFileError
 from workflows.imports.services import client_import_run
 
@@ -98,7 +98,7 @@ def test_a_file_with_bom_and_semicolons_is_read(laf, laf_admin):
     assert len(client.reference_code) == 11
 
 
-def test_bad_rows_are_reported_by_row_number_and_good_rows_are_imported(laf, laf_admin):
+def test_only_a_row_without_family_name_is_rejected_and_bad_values_become_remarks(laf, laf_admin):
     run = run_import(
         laf,
         laf_admin,
@@ -107,27 +107,44 @@ def test_bad_rows_are_reported_by_row_number_and_good_rows_are_imported(laf, laf
         row(external_ref="G3", address_postcode="80331", email="zorro-at-example"),
         row(external_ref="G4", birth_date="31.02.1990"),
         row(external_ref="G5", nationality="ZZ"),
-        row(external_ref="G6", address_city="Hamburg"),
+        row(external_ref="G6", address_city="Hamburg", address_street="Elbchaussee 1"),
         row(external_ref="G7", family_name=""),
         row(external_ref="G8"),
     )
 
-    assert sorted(Client.objects.values_list("external_ref", flat=True)) == ["G1", "G8"]
-    assert (run.rows_total, run.rows_imported, run.rows_skipped) == (8, 2, 0)
+    imported = {c.external_ref: c for c in Client.objects.all()}
+    assert sorted(imported) == ["G1", "G2", "G3", "G4", "G5", "G6", "G8"]
+    assert (run.rows_total, run.rows_imported, run.rows_with_remarks) == (8, 7, 5)
+    assert (run.rows_imported_clean, run.rows_skipped) == (2, 0)
     errors = {entry["row"]: entry["errors"] for entry in run.row_errors}
-    assert sorted(errors) == [3, 4, 5, 6, 7, 8]
-    assert [e.split(":")[0] for e in errors[3]] == ["sex"]
-    assert sorted(e.split(":")[0] for e in errors[4]) == ["address_postcode", "email"]
-    assert [e.split(":")[0] for e in errors[5]] == ["birth_date"]
-    assert [e.split(":")[0] for e in errors[6]] == ["nationality"]
-    assert [e.split(":")[0] for e in errors[7]] == ["address_city"]
+    assert sorted(errors) == [8]
     assert [e.split(":")[0] for e in errors[8]] == ["family_name"]
-    # Reasons name the column, never the value.
+    # The fields the record could not take are empty; the raw values wait as remarks.
+    assert imported["G2"].sex == "u"
+    assert (imported["G3"].postcode, imported["G3"].email) == ("", "")
+    assert imported["G4"].birth_date.year is None
+    assert list(imported["G5"].nationalities) == []
+    assert (imported["G6"].street, imported["G6"].postcode) == ("", "")
+    remarks = {
+        (remark.row, remark.column): (remark.reason, remark.value, remark.section)
+        for remark in ImportRemark.objects.filter(run=run)
+    }
+    assert remarks == {
+        (3, "sex"): ("sex_unknown_code", "q", "identity"),
+        (4, "address_postcode"): ("address_outside_berlin", "80331", "contact"),
+        (4, "email"): ("email_invalid", "zorro-at-example", "contact"),
+        (5, "birth_date"): ("birth_date_invalid", "31.02.1990", "identity"),
+        (6, "nationality"): ("nationality_unknown", "ZZ", "identity"),
+        (7, "address_city"): ("address_outside_berlin", "Elbchaussee 1, Hamburg", "contact"),
+    }
+    # Reasons name the column, never the value; the value is only on the remark.
     assert "zorro" not in str(run.row_errors)
     assert "zorro" not in str(list(AuditEvent.objects.values()))
 
 
-def test_a_row_with_a_bad_document_leaves_no_client_behind(laf, laf_admin):
+def test_a_document_the_record_cannot_take_becomes_a_remark_and_the_person_is_imported(
+    laf, laf_admin
+):
     run = run_import(
         laf,
         laf_admin,
@@ -141,14 +158,17 @@ def test_a_row_with_a_bad_document_leaves_no_client_behind(laf, laf_admin):
         row(external_ref="D6", document_type="ankunftsnachweis", document_number="ANR 4711 0815"),
     )  # fmt: skip
 
-    assert sorted(Client.objects.values_list("external_ref", flat=True)) == ["D5", "D6"]
+    assert Client.objects.count() == 6 and run.row_errors == []
     assert IdentityDocument.objects.count() == 2
-    fields = {e["row"]: [m.split(":")[0] for m in e["errors"]] for e in run.row_errors}
-    assert fields == {
-        2: ["document_number"],
-        3: ["document_type"],
-        4: ["document_type"],
-        5: ["document_type"],
+    remarks = {
+        remark.row: (remark.column, remark.reason, remark.value, remark.section)
+        for remark in ImportRemark.objects.all()
+    }
+    assert remarks == {
+        2: ("document_number", "document_number_invalid", "passport 12", "documents"),
+        3: ("document_type", "document_type_unknown", "driving_licence AB123456", "documents"),
+        4: ("document_type", "document_no_issuing_country", "passport AB123456", "documents"),
+        5: ("document_type", "document_incomplete", "AB123456", "documents"),
     }
     arrival = IdentityDocument.objects.get(client__external_ref="D6")
     assert (arrival.doc_type, arrival.issuing_country.code, arrival.number) == (
@@ -188,10 +208,11 @@ def test_a_repeated_external_ref_in_one_file_is_a_bad_row(laf, laf_admin):
 
 
 def test_rows_are_written_in_chunks_and_all_are_kept(laf, laf_admin):
-    rows = [row(external_ref=f"C{i}", given_names=f"Olena{i}") for i in range(7)]
-    run = run_import(laf, laf_admin, *rows, row(external_ref="C9", sex="?"), chunk_size=2)
+    rows = [row(external_ref=f"C{i}", given_names=f"Olena{i}", sex="q") for i in range(7)]
+    run = run_import(laf, laf_admin, *rows, row(external_ref="C9", family_name="-"), chunk_size=2)
 
-    assert (run.rows_imported, len(run.row_errors)) == (7, 1)
+    assert (run.rows_imported, run.rows_with_remarks, len(run.row_errors)) == (7, 7, 1)
+    assert ImportRemark.objects.filter(run=run).count() == 7
     assert run.finished_at is not None
     creates = AuditEvent.objects.filter(action="create", object_type="clients.client")
     assert creates.count() == 4  # chunks of 2, 2, 2, 1
@@ -259,11 +280,12 @@ def test_audit_events_name_the_created_ids_and_the_run(laf, laf_admin):
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        (b"\xff\xfe" + "x".encode("utf-16-le"), "UTF-8"),
+        (b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00", "CSV"),  # a workbook
         (b"", "leer"),  # German is the default language
         (b"family_name,given_names\nA,B\n", "external_ref"),
+        ("\ufeffx\n".encode("utf-16-le"), "external_ref"),  # UTF-16 is read
     ],
-    ids=["not-utf8", "empty", "missing-columns"],
+    ids=["not-text", "empty", "missing-columns", "utf16-missing-columns"],
 )
 def test_an_unreadable_file_is_refused_with_nothing_written(laf, laf_admin, data, message):
     with pytest.raises(ImportFileError, match=message):
@@ -274,14 +296,25 @@ def test_an_unreadable_file_is_refused_with_nothing_written(laf, laf_admin, data
 
 def test_the_command_imports_and_reports_bad_rows(laf, tmp_path):
     path = tmp_path / "clients.csv"
-    path.write_bytes(csv_bytes(row(external_ref="K1"), row(external_ref="K2", sex="q")))
+    path.write_bytes(
+        csv_bytes(
+            row(external_ref="K1"),
+            row(external_ref="K2", family_name=""),
+            row(external_ref="K3", phone="0151 zorro"),
+        )
+    )
     out = io.StringIO()
 
-    call_command("import_clients", str(path), agency="laf", quiet_progress=True, stdout=out)
+    call_command(
+        "import_clients", str(path), agency="laf", quiet_progress=True, verbosity=2, stdout=out
+    )
 
-    assert "row 3: sex:" in out.getvalue()
-    assert "1 imported" in out.getvalue()
-    assert Client.objects.get().registered_by == laf
+    assert "row 3: rejected: family_name:" in out.getvalue()
+    assert "row 4: remark: phone:" in out.getvalue()
+    assert "zorro" not in out.getvalue()
+    assert "2 imported (1 of them with remarks)" in out.getvalue()
+    assert "1 rejected" in out.getvalue() and "rows/s" in out.getvalue()
+    assert {c.registered_by for c in Client.objects.all()} == {laf}
 
 
 def test_synthetic_csv_imports_with_only_its_deliberate_errors(laf, sozialamt, tmp_path):
@@ -300,10 +333,15 @@ def test_synthetic_csv_imports_with_only_its_deliberate_errors(laf, sozialamt, t
     other = client_import_run(agency=sozialamt, actor=None, data=faulty.read_bytes(), file_name="f")
     again = client_import_run(agency=laf, actor=None, data=faulty.read_bytes(), file_name="f")
 
-    assert first.row_errors == []
+    assert first.row_errors == [] and first.rows_with_remarks == 0
     assert first.rows_imported == first.rows_total > 300  # persons plus their duplicates
-    assert other.row_errors  # the deliberately bad rows
+    assert other.rows_with_remarks  # the deliberately bad values
     assert other.rows_imported == other.rows_total - len(other.row_errors)
+    # Only rows without a family name or with a repeated reference are rejected.
+    assert {e["errors"][0].split(":")[0] for e in other.row_errors} <= {
+        "family_name",
+        "external_ref",
+    }
     # Rows already held are skipped unchecked; only the repeated reference is reported.
     assert again.rows_imported == 0
     assert all(e["errors"][0].startswith("external_ref:") for e in again.row_errors)
@@ -323,16 +361,28 @@ def test_agency_admin_uploads_a_file_and_sees_counts_and_bad_rows(client, laf, l
     client.force_login(laf_admin)
     assert client.get(reverse("clients:client-import")).status_code == 200
 
-    response = upload(client, csv_bytes(row(external_ref="U1"), row(external_ref="U2", sex="q")))
+    response = upload(
+        client,
+        csv_bytes(
+            row(external_ref="U1"),
+            row(external_ref="U2", family_name="NN"),
+            row(external_ref="U3", phone="0151 zorro"),
+        ),
+    )
 
     run = ClientImport.objects.get()
     assert response.status_code == 302
     assert response.url == reverse("clients:client-import-detail", args=[run.pk])
     page = client.get(response.url).content.decode()
     assert 'data-count="imported">1<' in page
+    assert 'data-count="remarks">1<' in page
     assert 'data-count="rejected">1<' in page
-    assert "<td>3</td>" in page and "sex:" in page
-    assert Client.objects.get().external_ref == "U1"
+    assert "<td>3</td>" in page and "family_name:" in page
+    assert '<tr data-row="4"><td>4</td><td>phone:' in page
+    assert "zorro" not in page
+    u3 = Client.objects.get(external_ref="U3")
+    assert reverse("clients:client-detail", args=[u3.pk]) in page
+    assert sorted(Client.objects.values_list("external_ref", flat=True)) == ["U1", "U3"]
     assert AuditEvent.objects.filter(
         action="view", object_type="imports.clientimport", object_id=str(run.pk)
     ).exists()
@@ -383,7 +433,7 @@ def test_other_roles_are_refused_the_upload_page(client, request, user):
 def test_the_result_page_is_only_for_admins_of_that_agency(
     client, laf, laf_admin, laf_caseworker, sozialamt_admin
 ):
-    run = run_import(laf, laf_admin, row(external_ref="P1", sex="q"))
+    run = run_import(laf, laf_admin, row(external_ref="P1", family_name=""))
     url = reverse("clients:client-import-detail", args=[run.pk])
 
     for other in (sozialamt_admin, laf_caseworker):
@@ -402,7 +452,8 @@ def test_the_result_page_is_only_for_admins_of_that_agency(
 
 def test_the_result_page_shows_at_most_a_thousand_bad_rows(client, laf, laf_admin, monkeypatch):
     monkeypatch.setattr("web.views.imports.ERRORS_SHOWN", 2)
-    run = run_import(laf, laf_admin, *[row(external_ref=f"M{i}", sex="q") for i in range(5)])
+    rows = [row(external_ref=f"M{i}", family_name="") for i in range(5)]
+    run = run_import(laf, laf_admin, *rows)
     client.force_login(laf_admin)
 
     page = client.get(reverse("clients:client-import-detail", args=[run.pk])).content.decode()
@@ -410,3 +461,19 @@ def test_the_result_page_shows_at_most_a_thousand_bad_rows(client, laf, laf_admi
     assert "<td>3</td>" in page and "<td>4</td>" not in page
     assert 'data-count="rejected">5<' in page
     assert 'data-not-shown="3"' in page  # the rows not shown are counted
+
+
+def test_the_result_page_shows_at_most_a_thousand_rows_with_remarks(
+    client, laf, laf_admin, monkeypatch
+):
+    monkeypatch.setattr("web.views.imports.ERRORS_SHOWN", 2)
+    rows = [row(external_ref=f"W{i}", sex="q", email="zorro") for i in range(5)]
+    run = run_import(laf, laf_admin, *rows)
+    client.force_login(laf_admin)
+
+    page = client.get(reverse("clients:client-import-detail", args=[run.pk])).content.decode()
+
+    assert 'data-row="3"' in page and 'data-row="4"' not in page
+    assert 'data-count="remarks">5<' in page
+    assert 'data-remarks-not-shown="3"' in page
+    assert "sex:" in page and "email:" in page and "zorro" not in page

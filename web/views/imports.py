@@ -1,4 +1,5 @@
-"""Client import for agency admins: upload a CSV, see what was imported and what was not."""
+"""Client import for agency admins: upload a CSV, see what was imported, imported with
+remarks, and rejected."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from access import policy
 from access.guards import record_denied, staff_required
 from audit.models import AuditEvent
 from audit.services import audit_record
+from workflows.imports import remarks
 from workflows.imports.forms import ClientImportForm
 from workflows.imports.models import ClientImport
 from workflows.imports.parsing import COLUMNS, ImportFileError
@@ -65,10 +67,18 @@ def client_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if run is None or not policy.may_see_import(request.user, run):
         record_denied(request, "imports.clientimport", pk)
         raise Http404
-    audit_record(actor=request.user, action=AuditEvent.Action.VIEW, obj=run, fields=["row_errors"])
+    audit_record(
+        actor=request.user,
+        action=AuditEvent.Action.VIEW,
+        obj=run,
+        fields=["row_errors", "remarks"],
+    )
+    remarked = remarks.rows_with_remarks(run, limit=ERRORS_SHOWN)
     context = {
         "run": run,
         "errors": run.row_errors[:ERRORS_SHOWN],
         "errors_not_shown": max(len(run.row_errors) - ERRORS_SHOWN, 0),
+        "remarked": remarked,
+        "remarked_not_shown": max(run.rows_with_remarks - len(remarked), 0),
     }
     return render(request, "imports/clientimport_detail.html", context)

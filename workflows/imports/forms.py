@@ -1,4 +1,4 @@
-"""The upload form of the client import."""
+"""The upload form of the client import, and the answer to an import remark."""
 
 from __future__ import annotations
 
@@ -7,14 +7,18 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from workflows.imports.models import ImportRemark
+
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
 
 class ClientImportForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("CSV file"),
-        help_text=gettext_lazy("UTF-8, separated by commas or semicolons, at most 20 MB."),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+        help_text=gettext_lazy(
+            "UTF-8 or Windows-1252, separated by commas, semicolons or tabs, at most 20 MB."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,text/csv"}),
     )
 
     def __init__(self, *args, **kwargs):
@@ -33,3 +37,9 @@ class ClientImportForm(forms.Form):
                 )
             )
         return upload
+
+
+class ImportRemarkResolveForm(forms.Form):
+    """Which of the remark's two buttons was pressed."""
+
+    resolution = forms.ChoiceField(choices=ImportRemark.Resolution.choices)

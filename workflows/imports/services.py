@@ -1,10 +1,11 @@
 """Client import from CSV: the chunked bulk import of a file read by `parsing`.
 
 Rows are written in chunks of `CHUNK_SIZE` rows, each chunk in its own transaction with
-its history rows, documents, permission rows, blocking keys and audit events: a crash
-loses at most the chunk being written, and a rerun continues because rows whose
-`external_ref` the agency already holds are skipped. Each row becomes its own record;
-nothing is merged.
+its history rows, documents, permission rows, blocking keys, import remarks and audit
+events: a crash loses at most the chunk being written, and a rerun continues because
+rows whose `external_ref` the agency already holds are skipped. Each row becomes its
+own record; nothing is merged. A row is rejected only when it cannot describe a person
+(see `parsing`); a value the record cannot take becomes an import remark.
 """
 
 from __future__ import annotations
@@ -16,17 +17,23 @@ from itertools import islice
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history
 
 from access.rows import access_grant_owner_bulk
 from agencies.models import Agency
 from audit.models import AuditEvent
 from audit.services import audit_buffer, audit_record
-from clients.models import Client, IdentityDocument
+from clients.models import Client
 from clients.reference import reference_code_new
-from clients.services import match_keys_refresh
-from workflows.imports.models import ClientImport
-from workflows.imports.parsing import IMPORTED_FIELDS, ImportRow, read_rows, row_build
+from workflows.imports import writing
+from workflows.imports.models import ClientImport, ImportRemark
+from workflows.imports.parsing import (
+    IMPORTED_FIELDS,
+    ImportRow,
+    read_rows,
+    row_build,
+    section_of_column,
+)
+from workflows.imports.values import REMARK_VALUE_MAX
 
 CHUNK_SIZE = 1000
 
@@ -52,12 +59,17 @@ def client_import_run(
     Deliberately not one transaction: each chunk commits on its own (see module doc).
     Raises `parsing.ImportFileError`, with nothing written, if the file cannot be read.
     """
-    total, rows = read_rows(data)
+    source = read_rows(data)
+    total, rows = source.total, source.rows
     # Every write here commits in its own transaction with its audit events, also when
     # the caller (the upload view, a command) runs without one.
     with transaction.atomic(), audit_buffer():
         run = ClientImport.objects.create(
-            agency=agency, started_by=_user(actor), file_name=file_name[:255], rows_total=total
+            agency=agency,
+            started_by=_user(actor),
+            file_name=file_name[:255],
+            encoding=source.encoding,
+            rows_total=total,
         )
         audit_record(
             actor=actor,
@@ -66,6 +78,7 @@ def client_import_run(
             fields=["file_name", "rows_total"],
         )
     seen_refs: dict[str, int] = {}
+    statistics = writing.Statistics()
     done = 0
     while batch := list(islice(rows, chunk_size)):
         # Rows the agency already holds are skipped unchecked: a rerun is quick. The check
@@ -102,6 +115,7 @@ def client_import_run(
                 result.number = number
                 chunk.rows.append(result)
         _chunk_write(run=run, chunk=chunk, agency=agency, actor=actor)
+        statistics.written_rows(len(chunk.rows))
         done += len(batch)
         if progress:
             progress(done, total)
@@ -122,21 +136,31 @@ def _chunk_write(*, run: ClientImport, chunk: _Chunk, agency: Agency, actor) -> 
             )
         )
         new_rows = [row for row in chunk.rows if row.client.external_ref not in existing]
-        _reference_codes_unique([row.client for row in new_rows])
-        clients = bulk_create_with_history(
-            [row.client for row in new_rows], Client, default_user=_user(actor)
+        clients = [row.client for row in new_rows]
+        _reference_codes_unique(clients)
+        documents = writing.records_write(
+            clients=clients,
+            documents=[(index, row.document) for index, row in enumerate(new_rows) if row.document],
+            user=_user(actor),
+            when=timezone.now(),
         )
-        documents = []
-        for row, client in zip(new_rows, clients, strict=True):
-            if row.document is not None:
-                row.document.client_id = client.pk
-                documents.append(row.document)
-        documents = bulk_create_with_history(documents, IdentityDocument, default_user=_user(actor))
-        ids = [client.pk for client in clients]
         access_grant_owner_bulk(clients=clients, agency=agency)
-        match_keys_refresh(
-            clients=list(Client.objects.filter(pk__in=ids).prefetch_related("documents"))
-        )
+        remarks = [
+            ImportRemark(
+                run_id=run.pk,
+                client_id=row.client.pk,
+                agency_id=agency.pk,
+                row=row.number,
+                column=remark.column,
+                section=section_of_column(remark.column),
+                reason=remark.reason,
+                value=remark.value[:REMARK_VALUE_MAX],
+            )
+            for row in new_rows
+            for remark in row.remarks
+        ]
+        writing.objects_insert(ImportRemark, remarks)
+        ids = [client.pk for client in clients]
         if ids:
             audit_record(
                 actor=actor,
@@ -154,9 +178,10 @@ def _chunk_write(*, run: ClientImport, chunk: _Chunk, agency: Agency, actor) -> 
                 fields=["doc_type", "number", "issuing_country"],
             )
         run.rows_imported += len(clients)
+        run.rows_with_remarks += sum(1 for row in new_rows if row.remarks)
         run.rows_skipped += chunk.skipped + len(chunk.rows) - len(new_rows)
         run.row_errors = [*run.row_errors, *chunk.errors]
-        run.save(update_fields=["rows_imported", "rows_skipped", "row_errors"])
+        run.save(update_fields=["rows_imported", "rows_with_remarks", "rows_skipped", "row_errors"])
 
 
 def _reference_codes_unique(clients: list[Client]) -> None:

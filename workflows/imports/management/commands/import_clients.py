@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from agencies.models import Agency, Membership, User
 from workflows.imports.parsing import COLUMNS, ImportFileError
+from workflows.imports.remarks import rows_with_remarks
 from workflows.imports.services import client_import_run
 
 ERRORS_SHOWN = 50
@@ -17,12 +18,15 @@ ERRORS_SHOWN = 50
 
 class Command(BaseCommand):
     help = (
-        "Import clients from a CSV file (UTF-8, comma or semicolon, header row: "
+        "Import clients from a CSV file (UTF-8, Windows-1252 or UTF-16; comma, semicolon or "
+        "tab; header row: "
         + ",".join(COLUMNS)
         + "). Every row becomes its own record of the agency. Rows whose external_ref the "
         "agency already holds are skipped, so a rerun continues an interrupted import; rows "
-        "without external_ref are imported on every run. Bad rows are reported by row number "
-        "(the header is row 1) and not imported."
+        "without external_ref are imported on every run. Rows that cannot describe a person "
+        "(no family name) are rejected; a value the record cannot take is left out and kept "
+        "as a remark on the record. Both are reported by row number (the header is row 1) "
+        "and column, never with the value."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -62,14 +66,18 @@ class Command(BaseCommand):
             sys.stderr.write("\n")
         seconds = time.monotonic() - started
         for entry in run.row_errors[:ERRORS_SHOWN]:
-            self.stdout.write(f"row {entry['row']}: " + "; ".join(entry["errors"]))
+            self.stdout.write(f"row {entry['row']}: rejected: " + "; ".join(entry["errors"]))
         if len(run.row_errors) > ERRORS_SHOWN:
             self.stdout.write(
                 f"... {len(run.row_errors) - ERRORS_SHOWN} more bad rows, see import {run.pk}"
             )
+        if options["verbosity"] > 1:
+            for entry in rows_with_remarks(run, limit=ERRORS_SHOWN):
+                self.stdout.write(f"row {entry['row']}: remark: " + "; ".join(entry["remarks"]))
         self.stdout.write(
             self.style.SUCCESS(
-                f"Import {run.pk}: {run.rows_total} rows, {run.rows_imported} imported, "
+                f"Import {run.pk} ({run.encoding}): {run.rows_total} rows, "
+                f"{run.rows_imported} imported ({run.rows_with_remarks} of them with remarks), "
                 f"{run.rows_skipped} skipped (already imported), {len(run.row_errors)} rejected "
                 f"in {seconds:.1f} s ({run.rows_total / max(seconds, 0.001):.0f} rows/s)."
             )
