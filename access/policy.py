@@ -227,3 +227,38 @@ def may_accept_handover(user, grant: Grant) -> bool:
     """Any member of the receiving agency takes a handover into the agency's lists."""
     membership = membership_for(user)
     return membership is not None and membership.agency_id == grant.agency_id
+
+
+# --- Import remarks ------------------------------------------------------------------------------
+
+
+def import_remarks_visible_to(user, client: Client, remarks: QuerySet) -> QuerySet:
+    """Of `remarks` (workflows.imports ImportRemark rows), those of `client` the user may
+    read. They hold raw values from another system's file: only the agency that imported
+    them reads them, and only in the sections of the record it sees."""
+    membership = membership_for(user)
+    if membership is None:
+        return remarks.none()
+    access = getattr(client, "access", None) or access_for(user, client)
+    return remarks.filter(
+        client_id=client.pk, agency_id=membership.agency_id, section__in=sorted(access.view)
+    )
+
+
+def may_resolve_import_remarks(user) -> bool:
+    """Caseworkers correct the record, agency admins imported the file: both may mark a
+    remark resolved. Supervisors read remarks."""
+    return _role(user) in (CASEWORKER, Membership.Role.AGENCY_ADMIN)
+
+
+def may_resolve_import_remark(user, client: Client, remark) -> bool:
+    """A remark `import_remarks_visible_to` shows, on a record not merged away."""
+    membership = membership_for(user)
+    access = getattr(client, "access", None) or access_for(user, client)
+    return (
+        may_resolve_import_remarks(user)
+        and membership.agency_id == remark.agency_id
+        and remark.client_id == client.pk
+        and remark.section in access.view
+        and client.merged_into_id is None
+    )

@@ -569,6 +569,10 @@ def _review_probes(world: World, viewer: Viewer) -> list[Probe]:
     return [Probe({"pk": MISSING_ID}, lambda v, w: 404 if v.role in SUPERVISING else 403)]
 
 
+def _remark_expect(viewer: Viewer, world: World) -> int:
+    return 403 if viewer.role == Membership.Role.SUPERVISOR else 404
+
+
 ROUTES: dict[str, Route] = {
     "clients:client-detail": Route(frozenset({"pk"}), _record(_sees(IDENTITY))),
     "clients:client-history": Route(frozenset({"pk"}), _record(_sees(IDENTITY))),
@@ -599,6 +603,15 @@ ROUTES: dict[str, Route] = {
     "audit:record-accesses": Route(frozenset({"pk"}), _record_accesses_probes),
     "clients:duplicate-pair": Route(frozenset({"pk"}), _review_probes),
     "clients:merge-undo": Route(frozenset({"pk"}), _review_probes, post_only=True),
+    # Resolving an import remark: refused to supervisors by role; the matrix's world has
+    # no remark, so 404 for everyone else (remarks: tests/imports/test_remarks.py).
+    "clients:import-remark-resolve": Route(
+        frozenset({"pk", "remark_pk"}),
+        lambda world, viewer: [
+            Probe({"pk": world.client.pk, "remark_pk": MISSING_ID}, _remark_expect)
+        ],
+        post_only=True,
+    ),
     # Import runs are the agency admins' (404 to everyone else); the matrix's world has
     # none: checked in tests/clients/test_import.py.
     "clients:client-import-detail": Route(
@@ -611,6 +624,7 @@ REFUSED_BY_ROLE = {
     "clients:duplicate-pair": {CASEWORKER},
     "clients:merge-undo": {CASEWORKER},
     "clients:household-member-add": SUPERVISING,
+    "clients:import-remark-resolve": {Membership.Role.SUPERVISOR},
 }
 # Pages without ids that list records: checked with their own assertions below.
 # (The duplicate queue: checked in tests/clients/test_review_queue.py.)
@@ -1098,6 +1112,7 @@ def test_wrong_ids_tokens_and_methods_are_refused(record, agency_key, role):
         "handover_id": uuid.uuid4(),
         "token": "not-a-token",
         "section": "identity",
+        "remark_pk": MISSING_ID,
     }
     for pattern in project_url_patterns():
         if not pattern.params:

@@ -51,6 +51,7 @@ from core.sections import FORM_SECTIONS
 from tests.factories import AgencyFactory, ClientFactory, DocumentFactory, UserFactory
 from workflows.duplicates.models import DuplicatePair
 from workflows.handover import services as handover_services
+from workflows.imports.models import ClientImport, ImportRemark
 from workflows.intake import services as intake_services
 
 pytestmark = pytest.mark.django_db
@@ -408,6 +409,12 @@ VISITS_WITH_PARAMETERS: dict[str, Builder] = {
     "clients:client-import-detail": lambda w, _p: [
         Visit("supervisor", kwargs={"pk": 2_000_000_000}),
     ],
+    # POST-only: LAF's caseworker dismisses a remark of an import into the record's agency
+    # (the denied walk: a remark on the Sozialamt's record, 404 and logged).
+    "clients:import-remark-resolve": on_record(
+        Visit("caseworker", method="post", data={"resolution": "dismissed"}),
+        more=lambda person: {"remark_pk": _import_remark(person).pk},
+    ),
     "clients:merge-undo": lambda w, _p: [  # POST-only; no merge in this world: 404
         Visit("supervisor", kwargs={"pk": 2_000_000_000}),
         Visit("supervisor", kwargs={"pk": 2_000_000_000}, method="post"),
@@ -422,6 +429,20 @@ for _model in (
     "access.accessrequest",
 ):
     VISITS_WITH_PARAMETERS |= for_admin(_model)
+
+
+def _import_remark(person: Client) -> ImportRemark:
+    run = ClientImport.objects.create(agency_id=person.registered_by_id, file_name="alt.csv")
+    return ImportRemark.objects.create(
+        run=run,
+        client=person,
+        agency_id=person.registered_by_id,
+        row=2,
+        column="phone",
+        section="contact",
+        reason=ImportRemark.Reason.PHONE_INVALID,
+        value="0151 ?",
+    )
 
 
 def _review_pair(world: World) -> DuplicatePair:

@@ -18,6 +18,11 @@ urlpatterns = [
     path("<int:pk>/documents/add/", records.document_create, name="document-create"),
     path("<int:pk>/documents/<int:document_pk>/edit/", records.document_edit, name="document-edit"),
     path("<int:pk>/notes/add/", records.case_note_add, name="case-note-add"),
+    path(
+        "<int:pk>/import-remarks/<int:remark_pk>/resolve/",
+        imports.import_remark_resolve,
+        name="import-remark-resolve",
+    ),
     path("<int:pk>/handover/", handover.client_handover, name="client-handover"),
     path("<int:pk>/sheet/", records.handover_sheet, name="handover-sheet"),
     path("grants/<int:grant_pk>/revoke/", handover.grant_revoke, name="grant-revoke"),

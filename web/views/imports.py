@@ -1,18 +1,22 @@
 """Client import for agency admins: upload a CSV, see what was imported, imported with
-remarks, and rejected."""
+remarks, and rejected; on the record page, the importing agency resolves a remark."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from access import policy
-from access.guards import record_denied, staff_required
+from access.guards import get_client_for, record_denied, staff_required
 from audit.models import AuditEvent
 from audit.services import audit_record
 from workflows.imports import remarks
-from workflows.imports.forms import ClientImportForm
+from workflows.imports.forms import ClientImportForm, ImportRemarkResolveForm
 from workflows.imports.models import ClientImport
 from workflows.imports.parsing import COLUMNS, ImportFileError
 from workflows.imports.services import client_import_run
@@ -82,3 +86,26 @@ def client_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "remarked_not_shown": max(run.rows_with_remarks - len(remarked), 0),
     }
     return render(request, "imports/clientimport_detail.html", context)
+
+
+@staff_required(may=policy.may_resolve_import_remarks)
+@require_POST
+def import_remark_resolve(request: HttpRequest, pk: int, remark_pk: int) -> HttpResponse:
+    """One of a remark's two buttons on the record page: corrected, or dismissed."""
+    client = get_client_for(request, pk)
+    remark = remarks.remark_for(request.user, client, remark_pk)
+    if remark is None or not policy.may_resolve_import_remark(request.user, client, remark):
+        record_denied(request, "imports.importremark", remark_pk)
+        raise Http404
+    form = ImportRemarkResolveForm(request.POST)
+    if not form.is_valid():
+        messages.error(
+            request, _("Choose whether the record was corrected or the remark is dismissed.")
+        )
+    elif remarks.remark_resolve(
+        remark=remark, actor=request.user, resolution=form.cleaned_data["resolution"]
+    ):
+        messages.success(request, _("The import remark has been resolved."))
+    else:
+        messages.info(request, _("This import remark had been resolved already."))
+    return redirect(reverse("clients:client-detail", args=[pk]) + "#import-remarks")

@@ -28,6 +28,7 @@ from core.sections import FORM_SECTIONS, SECTIONS
 from web.forms import add_service_errors
 from workflows.duplicates import review
 from workflows.handover import selectors as handover_selectors
+from workflows.imports import remarks as import_remarks
 
 PAGE_SIZE = 25
 
@@ -103,6 +104,9 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ],
         "can_hand_over": policy.may_hand_over(request.user, client),
         "merged_from": merged_from,
+        # Raw values of another system's file, in the sections read (and audited) above.
+        "import_remarks": import_remarks.remarks_shown(request.user, client),
+        "may_resolve_import_remarks": policy.may_resolve_import_remarks(request.user),
     }
     return render(request, "clients/client_detail.html", context)
 
