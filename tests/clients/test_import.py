@@ -294,6 +294,16 @@ def test_an_unreadable_file_is_refused_with_nothing_written(laf, laf_admin, data
     assert ClientImport.objects.count() == 0
 
 
+def test_an_unclosed_quotation_mark_is_reported_by_line_with_nothing_written(laf, laf_admin):
+    rows = [row(external_ref="Q1"), row(external_ref="Q2", family_name='"Kovalenko')]
+    data = csv_bytes(*rows, *[row(external_ref=f"Q{i}") for i in range(3, 20_000)])
+
+    with pytest.raises(ImportFileError, match=r"\b3\b"):
+        client_import_run(agency=laf, actor=laf_admin, data=data, file_name="x.csv")
+    assert Client.objects.count() == 0
+    assert ClientImport.objects.count() == 0
+
+
 def test_the_command_imports_and_reports_bad_rows(laf, tmp_path):
     path = tmp_path / "clients.csv"
     path.write_bytes(

@@ -3,12 +3,15 @@ them, and which values become remarks. No database."""
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
+from agencies.models import Agency
 from core.dates import PartialDate
 from workflows.imports import values
 from workflows.imports.nationalities import nationalities
-from workflows.imports.parsing import decode
+from workflows.imports.parsing import COLUMNS, decode, row_build
 
 R = values.Reason
 
@@ -291,3 +294,16 @@ def test_cells_lose_control_characters_extra_spaces_and_the_formula_guard():
 )
 def test_the_encoding_is_detected(text, encoding, detected):
     assert decode(text.encode(encoding)) == (text, detected)
+
+
+def test_no_row_of_random_cells_breaks_the_reading():
+    """Bad input is a remark or a rejection, never an exception (a 500 on the page)."""
+    rng = random.Random(10)
+    alphabet = "0123456789+-/().,; :?abcXYZäöüßШевч\t'\"@–\x00\u00a0"
+    agency = Agency(pk=1)
+    for _ in range(3000):
+        row = {c: "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30))) for c in COLUMNS}
+        if rng.random() < 0.5:
+            row["family_name"] = "Shevchenko"
+        result = row_build({k: values.cell(v) for k, v in row.items()}, agency=agency)
+        assert isinstance(result, list) or result.client.family_name

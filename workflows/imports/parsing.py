@@ -198,7 +198,19 @@ def read_rows(data: bytes) -> ImportFile:
                 "expected": ",".join(COLUMNS),
             }
         )
-    total = sum(1 for record in reader if any(cell.strip() for cell in record))
+    total, started = 0, reader.line_num + 1
+    try:
+        for record in reader:
+            total += any(cell.strip() for cell in record)
+            started = reader.line_num + 1
+    except csv.Error:  # an unclosed quotation mark makes the rest of the file one field
+        raise ImportFileError(
+            _(
+                "Line %(line)d cannot be read as CSV: probably a quotation mark that is not "
+                "closed. Nothing was imported."
+            )
+            % {"line": started}
+        ) from None
 
     def rows() -> Iterator[tuple[int, dict[str, str]]]:
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
