@@ -12,6 +12,7 @@ from core.dates import PartialDate
 from workflows.imports import values
 from workflows.imports.nationalities import nationalities
 from workflows.imports.parsing import COLUMNS, decode, row_build
+from workflows.imports.transliteration import transliterate
 
 R = values.Reason
 
@@ -307,3 +308,34 @@ def test_no_row_of_random_cells_breaks_the_reading():
             row["family_name"] = "Shevchenko"
         result = row_build({k: values.cell(v) for k, v in row.items()}, agency=agency)
         assert isinstance(result, list) or result.client.family_name
+
+
+def test_a_family_name_only_in_original_script_is_read_from_it_with_a_remark():
+    row = dict.fromkeys(COLUMNS, "") | {"family_name": "-", "family_name_original": "Шевченко"}
+
+    result = row_build(row, agency=Agency(pk=1))
+
+    assert result.client.family_name == "Shevchenko"
+    assert result.client.family_name_original == "Шевченко"
+    assert [(r.column, r.reason, r.value) for r in result.remarks] == [
+        ("family_name", R.NAME_TRANSLITERATED, "Шевченко")
+    ]
+
+
+@pytest.mark.parametrize("family_name", ["", "NN", "unbekannt", "12345", "????"])
+def test_a_row_without_a_family_name_is_rejected(family_name):
+    row = dict.fromkeys(COLUMNS, "") | {"family_name": family_name, "given_names": "Olena"}
+
+    result = row_build(row, agency=Agency(pk=1))
+
+    assert isinstance(result, list) and result[0].startswith("family_name:")
+
+
+@pytest.mark.parametrize(
+    ("cyrillic", "latin"),
+    [("Шевченко", "Shevchenko"), ("Олександр", "Oleksandr"), ("Юрій", "Yurii"),
+     ("Згурський", "Zghurskyi"), ("Їжакевич", "Yizhakevych"), ("Мар'яна", "Mariana"),
+     ("Коваль-Ященко", "Koval-Yashchenko"), ("Андрій Юрійович", "Andrii Yuriiovych")],
+)  # fmt: skip
+def test_cyrillic_is_read_as_a_ukrainian_passport_writes_it(cyrillic, latin):
+    assert transliterate(cyrillic) == latin

@@ -3,7 +3,8 @@
 **A row is rejected only when it cannot describe a person.** That is when
 - it has no family name: the column is empty, a placeholder ("-", "NN", "unbekannt"),
   or holds no letter at all ("12345", "????"), and no name in original script to read
-  one from (then the family name is taken from it, letter by letter, with a remark);
+  one from (then the family name is taken from it, by the table of Ukrainian passports,
+  with a remark);
   a sole name, common in Afghanistan, belongs in family_name, as German offices write
   it;
 - the family name is longer than the field (150 characters): a shifted column, not a
@@ -40,10 +41,10 @@ from django.utils.translation import gettext as _
 
 from agencies.models import Agency
 from clients.models import Client, IdentityDocument
-from core.identity.names import romanize
 from core.sections import section_of_field
 from workflows.imports import values
 from workflows.imports.nationalities import nationalities as read_nationalities
+from workflows.imports.transliteration import transliterate
 from workflows.imports.values import Reason, Remark
 
 COLUMNS = (
@@ -251,8 +252,8 @@ def row_build(row: dict[str, str], *, agency: Agency) -> ImportRow | list[str]:
     if family_name:
         remarks += family_remarks
     else:  # _identity_errors made sure the original script can be read
-        family_name = romanize(original).title()
-        remarks.append(Remark("family_name", Reason.NAME_TRANSLITERATED, row["family_name"]))
+        family_name = transliterate(original)
+        remarks.append(Remark("family_name", Reason.NAME_TRANSLITERATED, original))
     given_names, more = values.name("given_names", row["given_names"], max_length=NAME_MAX_LENGTH)
     remarks += more
     given_original, more = values.name(
@@ -327,7 +328,7 @@ def _identity_errors(row: dict[str, str]) -> list[str]:
     original, _remarks = values.name(
         "family_name_original", row["family_name_original"], max_length=NAME_MAX_LENGTH
     )
-    if original and "?" not in original and len(romanize(original)) <= NAME_MAX_LENGTH:
+    if original and "?" not in original and len(transliterate(original)) <= NAME_MAX_LENGTH:
         return []
     return [
         "family_name: "
