@@ -799,9 +799,7 @@ def check_search(
         if hinted != (IDENTITY not in viewer.view):
             check.problems.append(f"{viewer} search by {sorted(data)}: hint shown={hinted}")
         body = response.content.decode()
-        check.expect_hidden(
-            viewer, f"search by {sorted(data)}", body, viewer.view, echoed=echoed
-        )
+        check.expect_hidden(viewer, f"search by {sorted(data)}", body, viewer.view, echoed=echoed)
 
 
 def check_detail_and_search(check: Checker, viewer: Viewer, world: World) -> None:

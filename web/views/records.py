@@ -34,6 +34,7 @@ PAGE_SIZE = 25
 
 
 @staff_required
+@throttled("lookup", methods=("POST",))
 def client_search(request: HttpRequest) -> HttpResponse:
     # Criteria travel by POST so that names never appear in URLs or access logs.
     form = ClientSearchForm(request.POST if request.method == "POST" else None)
