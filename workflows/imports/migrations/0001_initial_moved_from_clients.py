@@ -2,27 +2,11 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from core.migration_operations import move_content_types
+
 
 # (old app label, model) of the models moved into this app.
 MOVED = [("clients", "clientimport")]
-
-
-def content_types_forward(apps, schema_editor):
-    _move_content_types(apps, {old: "imports" for old, _model in MOVED})
-
-
-def content_types_backward(apps, schema_editor):
-    _move_content_types(apps, None)
-
-
-def _move_content_types(apps, targets):
-    """Keep the content types (and with them permissions and admin log entries) of the
-    moved models; a fresh database has none yet (post_migrate creates them later)."""
-    content_type = apps.get_model("contenttypes", "ContentType")
-    for old, model in MOVED:
-        source, target = (old, "imports") if targets else ("imports", old)
-        if not content_type.objects.filter(app_label=target, model=model).exists():
-            content_type.objects.filter(app_label=source, model=model).update(app_label=target)
 
 
 class Migration(migrations.Migration):
@@ -65,6 +49,6 @@ class Migration(migrations.Migration):
             ],
             database_operations=[],
         ),
-        migrations.RunPython(content_types_forward, content_types_backward),
+        move_content_types("imports", MOVED),
         migrations.AlterModelTable(name="clientimport", table=None),
     ]
