@@ -66,7 +66,7 @@ def run(out: Output, options: dict[str, Any]) -> None:
     bench_database_required("a million rows", "portal_bench")
     if options["teardown"]:
         started = time.perf_counter()
-        access_data.teardown()
+        access_data.teardown(out)
         out.write(f"Synthetic data dropped in {time.perf_counter() - started:.1f} s.")
         return
     data = access_data.dataset(options, out)

@@ -74,7 +74,7 @@ def dataset(options: dict[str, Any], out: Output) -> Dataset:
     if options["rebuild"] or not _has_size(agencies, options):
         if agencies:
             out.write("Synthetic data of another size found; dropping it.")
-            teardown()
+            teardown(out)
         started = time.perf_counter()
         _build(options, out)
         built_in = time.perf_counter() - started
@@ -86,10 +86,12 @@ def dataset(options: dict[str, Any], out: Output) -> Dataset:
     return Dataset(agencies, user, _picks(agencies), built_in, notes)
 
 
-def teardown() -> None:
+def teardown(out: Output | None = None) -> None:
     agencies = [a.pk for a in _agencies()]
     users = User.objects.filter(username__startswith=PREFIX).values_list("pk", flat=True)
-    synthetic_drop(agencies=agencies, users=list(users))
+    synthetic_drop(
+        agencies=agencies, users=list(users), warn=out.write if out is not None else None
+    )
 
 
 def _agencies() -> list[Agency]:

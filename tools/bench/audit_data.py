@@ -22,6 +22,7 @@ from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from agencies.models import Agency, Membership, User
@@ -114,7 +115,7 @@ def dataset(options: dict[str, Any], out: Output) -> Dataset:
     if options["rebuild"] or not _has_size(meta, options):
         if meta is not None or Agency.objects.filter(slug__startswith=PREFIX).exists():
             out.write("Synthetic data of another size found; dropping it.")
-            teardown()
+            teardown(out)
         started = time.perf_counter()
         _build(options, out)
         built_in = time.perf_counter() - started
@@ -420,7 +421,7 @@ def teardown(out: Output | None = None) -> None:
     synthetic_drop(
         agencies=agencies,
         users=users,
-        event_ids=(meta.get("first_id", 0), meta.get("last_id", -1)),
+        events=Q(pk__range=(meta.get("first_id", 0), meta.get("last_id", -1))),
         warn=out.write if out is not None else None,
     )
     with connection.cursor() as cursor:

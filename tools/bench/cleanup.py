@@ -13,6 +13,7 @@ from typing import Any
 
 from django.contrib.auth.models import Group
 from django.db import connection, transaction
+from django.db.models import Q
 
 from agencies.models import Agency, User
 from audit.models import AuditEvent
@@ -70,40 +71,32 @@ def synthetic_drop(
     *,
     agencies: list[int],
     users: list[int],
-    event_ids: tuple[int, int] | None = None,
+    events: Q | None = None,
     warn: Callable[[str], Any] | None = None,
 ) -> None:
     """Drop the agencies, users and their groups, the records the agencies registered,
-    the audit events by them or in `event_ids` (first, last), and all that refers to
-    these. Tables holding nothing else are truncated (seconds instead of minutes at a
-    million rows); the audit log then starts a new chain."""
+    the audit events by them (and those `events` names), and all that refers to these.
+    Tables holding nothing else are truncated (seconds instead of minutes at a million
+    rows); the audit log then starts a new chain."""
     groups = list(Agency.objects.filter(pk__in=agencies).values_list("group_id", flat=True))
-    first, last = event_ids or (0, -1)
+    ours = Q(agency__in=agencies) | Q(actor__in=users)
+    if events is not None:
+        ours |= events
     q = connection.ops.quote_name
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT EXISTS (SELECT 1 FROM {EVENTS} WHERE id NOT BETWEEN %s AND %s "  # noqa: S608
-            "AND (agency_id IS NULL OR NOT agency_id = ANY(%s)) "
-            "AND (actor_id IS NULL OR NOT actor_id = ANY(%s)))",
-            [first, last, agencies, users],
-        )
-        if not cursor.fetchone()[0]:
+        if not AuditEvent.objects.exclude(ours).exists():
             # TRUNCATE is no row event: the append-only trigger lets it through.
             cursor.execute(f"TRUNCATE {EVENTS}")
         else:
             # The retention purge's switch of the append-only trigger.
             cursor.execute("SET LOCAL audit.purge = 'on'")
-            cursor.execute(
-                f"DELETE FROM {EVENTS} WHERE id BETWEEN %s AND %s "  # noqa: S608
-                "OR agency_id = ANY(%s) OR actor_id = ANY(%s)",
-                [first, last, agencies, users],
-            )
-            if cursor.rowcount and warn is not None:
+            deleted, _by_model = AuditEvent.objects.filter(ours).delete()
+            if deleted and warn is not None:
                 warn("Benchmark audit events deleted: this database's audit chain is broken.")
 
-        ours = f"SELECT id FROM {CLIENTS} WHERE registered_by_id = ANY(%s)"  # noqa: S608
+        registered = f"SELECT id FROM {CLIENTS} WHERE registered_by_id = ANY(%s)"  # noqa: S608
         for table, column, kind in HISTORY:
-            match = "= ANY(%s)" if kind == "agency" else f"IN ({ours})"
+            match = "= ANY(%s)" if kind == "agency" else f"IN ({registered})"
             cursor.execute(f"DELETE FROM {q(table)} WHERE {column} {match}", [agencies])  # noqa: S608
         cursor.execute(
             f"SELECT EXISTS (SELECT 1 FROM {CLIENTS} WHERE NOT registered_by_id = ANY(%s))",  # noqa: S608
