@@ -18,7 +18,6 @@ import datetime as dt
 import json
 import random
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,10 +28,9 @@ from access.models import ClientGroupObjectPermission, Grant
 from access.rows import access_rebuild, permission_ids
 from agencies.models import Agency, LegalBasis, Membership, User
 from agencies.services import agency_create, membership_set
-from clients.choices import Accommodation, District, ResidenceStatus
 from clients.models import Client, ClientMatchKey, IdentityDocument
 from core.sections import IDENTITY, SECTIONS, WHOLE_RECORD_PERM
-from tools.bench import names
+from tools.bench import people
 from tools.bench.cleanup import synthetic_drop
 from tools.bench.harness import Output, secondary_indexes_drop, stepper
 from workflows.imports.writing import match_keys_copy
@@ -127,7 +125,7 @@ def _build(options: dict[str, Any], out: Output) -> None:
             cursor.execute("SELECT setseed(%s)", [(options["seed"] % 1000) / 1000])
             indexes = secondary_indexes_drop(cursor, tables)
             log(f"dropped {len(indexes)} secondary indexes for the load")
-            _copy_clients(cursor, rng, agencies, options)
+            people.clients_copy(cursor, rng, [a.pk for a in agencies], options)
             log(f"{options['clients']:,} clients (COPY)")
             _insert_documents(cursor, agencies)
             log("identity documents")
@@ -169,115 +167,6 @@ def _agencies_and_users(count: int) -> tuple[list[Agency], list[User]]:
         agencies.append(agency)
         users.append(user)
     return agencies, users
-
-
-CLIENT_COLUMNS = (
-    "family_name given_names birth_name former_names family_name_original "
-    "given_names_original sex birth_year birth_month birth_day place_of_birth "
-    "country_of_birth nationalities azr_number languages interpreter_needed phone "
-    "email street postcode district accommodation arrival_date residence_status "
-    "special_protection_needs sensitive_notes household_role reference_code "
-    "created_at updated_at search_name registered_by_id external_ref"
-).split()
-
-
-def _copy_clients(cursor, rng: random.Random, agencies, options) -> None:
-    sql = f"COPY {Client._meta.db_table} ({', '.join(CLIENT_COLUMNS)}) FROM STDIN"
-    with cursor.cursor.copy(sql) as copy:
-        for row in _client_rows(rng, agencies, options):
-            copy.write_row(row)
-
-
-def _client_rows(rng: random.Random, agencies, options) -> Iterator[tuple]:
-    total, visible = options["clients"], options["visible"]
-    # The measured agency (the first) registers exactly `visible` records, spread evenly
-    # through the table; the others share the rest at random.
-    owners = [agencies[0].pk] * visible + [
-        agencies[1 + rng.randrange(len(agencies) - 1)].pk for _ in range(total - visible)
-    ]
-    rng.shuffle(owners)
-    ranked_names = names.name_lists(rng)
-    weights = [style.weight for style in names.STYLES]
-    districts = [choice.value for choice in District]
-    accommodations = [choice.value for choice in Accommodation]
-    statuses = [choice.value for choice in ResidenceStatus]
-    today = timezone.localdate()
-    war = dt.date(2022, 2, 24)
-    arrival_days = (today - war).days
-    codes: set[str] = set()
-    # The search name as the model derives it, on one reused instance (not one per row).
-    folded = Client()
-    for number, owner in enumerate(owners, start=1):
-        index = rng.choices(range(len(names.STYLES)), weights)[0]
-        style, ranked = names.STYLES[index], ranked_names[index]
-        female = rng.random() < 0.52
-        given_ranked = ranked.female if female else ranked.male
-        family = names.popular(rng, ranked.family)
-        given = names.popular(rng, given_ranked)
-        if rng.random() < 0.15:
-            given += " " + names.popular(rng, given_ranked)
-        former = names.german_spelling(family) if index == 0 and rng.random() < 0.1 else ""
-        birth_name = names.popular(rng, ranked.family) if female and rng.random() < 0.05 else ""
-        age = rng.random()
-        age = (
-            rng.randrange(0, 18)
-            if age < 0.33
-            else (rng.randrange(18, 65) if age < 0.93 else rng.randrange(65, 95))
-        )
-        month = rng.randrange(1, 13) if rng.random() < 0.92 else None
-        day = rng.randrange(1, 29) if month and rng.random() < 0.85 else None
-        country = rng.choice(style.countries)
-        arrival = war + dt.timedelta(days=int(arrival_days * rng.random() ** 0.7))
-        created = timezone.make_aware(
-            dt.datetime.combine(
-                min(arrival + dt.timedelta(days=rng.randrange(30)), today), dt.time(9)
-            )
-        ) + dt.timedelta(seconds=rng.randrange(8 * 3600))
-        code = names.reference_code(rng)
-        while code in codes:
-            code = names.reference_code(rng)
-        codes.add(code)
-        has_phone = rng.random() < 0.6
-        folded.family_name, folded.given_names = family, given
-        folded.birth_name, folded.former_names = birth_name, former
-        folded.refresh_search_name()
-        yield (
-            family,
-            given,
-            birth_name,
-            former,
-            "",
-            "",
-            "f" if female else "m",
-            today.year - age,
-            month,
-            day,
-            rng.choice(style.places),
-            country,
-            country,
-            # Unique by construction: an affine map is a bijection modulo 10**12.
-            f"{(number * 982451653 + 123456789012) % 10**12:012d}" if rng.random() < 0.7 else "",
-            json.dumps(list(style.languages[: rng.randrange(1, len(style.languages) + 1)])),
-            rng.random() < 0.6,
-            f"+49151{(number * 7919 + 1234567) % 10**8:08d}" if has_phone else "",
-            "",
-            f"{rng.choice(('Haupt', 'Linden', 'Berliner', 'Park', 'Schul'))}str. "
-            f"{rng.randrange(1, 200)}",
-            f"{rng.randrange(10115, 14200)}",
-            rng.choice(districts),
-            rng.choice(accommodations),
-            arrival,
-            rng.choice(statuses),
-            rng.random() < 0.05,
-            "",
-            "",
-            code,
-            created,
-            created,
-            folded.search_name,
-            owner,
-            "",
-        )
 
 
 def _insert_documents(cursor, agencies) -> None:

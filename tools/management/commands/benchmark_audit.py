@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from tools.bench import audit
-from tools.bench.audit_data import AGENCY_WEIGHTS, HOT_CLIENTS
+from tools.bench.audit_data import AGENCY_WEIGHTS
+from tools.bench.audit_events import HOT_CLIENTS
 from tools.bench.harness import Output
 
 
