@@ -23,9 +23,10 @@ from core.sections import section_labels
 class Grant(models.Model):
     """One agency's access to sections of one client record, with its legal basis.
 
-    Created by a handover (pending until the receiving agency accepts) or by an
-    approved access request (active at once). The permission rows guardian queries
-    are rebuilt from the active grants by access.rows.access_rebuild.
+    Created by a handover (pending until the receiving agency accepts), by an
+    approved access request (active at once) or by a merge across agencies (active at
+    once, for the agency whose record was merged away). The permission rows guardian
+    queries are rebuilt from the active grants by access.rows.access_rebuild.
     """
 
     class Status(models.TextChoices):
@@ -37,6 +38,9 @@ class Grant(models.Model):
     class Origin(models.TextChoices):
         HANDOVER = "handover", _("handover")
         REQUEST = "request", _("access request")
+        # The agency whose record was merged into another agency's record keeps access
+        # to the survivor (workflows.duplicates.merge); ends only with the merge's undo.
+        MERGE = "merge", _("merge of duplicate records")
 
     client = models.ForeignKey(
         Client, on_delete=models.CASCADE, related_name="grants", verbose_name=_("client")
