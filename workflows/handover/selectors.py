@@ -52,7 +52,9 @@ def grants_on(client) -> QuerySet[Grant]:
 class JourneyStep:
     when: dt.datetime | dt.date
     agency: str
-    what: str  # registered, handed_over, accepted, declined, revoked, expired, approved
+    # registered, handed_over, accepted, declined, revoked, expired, approved;
+    # merge_access, merge_access_ended (the grant a merge across agencies gave)
+    what: str
     legal_basis: str = ""
     purpose: str = ""
     by_agency: str = ""
@@ -77,13 +79,17 @@ def journey(client, *, viewer: Agency) -> list[JourneyStep]:
             "purpose": grant.purpose,
             "by_agency": grant.granted_by.name,
         }
-        first = "handed_over" if grant.origin == Grant.Origin.HANDOVER else "approved"
-        steps.append(JourneyStep(grant.created_at, what=first, **common))
+        merge = grant.origin == Grant.Origin.MERGE
+        first = {Grant.Origin.HANDOVER: "handed_over", Grant.Origin.MERGE: "merge_access"}
+        steps.append(
+            JourneyStep(grant.created_at, what=first.get(grant.origin, "approved"), **common)
+        )
         if grant.decided_at and grant.origin == Grant.Origin.HANDOVER:
             decided = "accepted" if grant.status != Grant.Status.DECLINED else "declined"
             steps.append(JourneyStep(grant.decided_at, what=decided, **common))
         if grant.revoked_at:
-            steps.append(JourneyStep(grant.revoked_at, what="revoked", **common))
+            ended = "merge_access_ended" if merge else "revoked"
+            steps.append(JourneyStep(grant.revoked_at, what=ended, **common))
         elif grant.status == Grant.Status.ACTIVE and grant.is_expired:
             steps.append(JourneyStep(grant.expires_on, what="expired", **common))
     return sorted(steps, key=lambda step: _as_datetime(step.when))
