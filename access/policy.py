@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from access.models import AccessRequest, ClientGroupObjectPermission, Grant
 from access.rows import permission_ids
-from agencies.models import Membership
+from agencies.models import Agency, Membership
 from agencies.selectors import membership_for
 from clients.models import Client
 from core.sections import IDENTITY, SECTIONS, WHOLE_RECORD_PERM
@@ -146,16 +146,133 @@ def may_review_duplicates(user) -> bool:
     return is_supervising(user)
 
 
-def may_merge(user, a: Client, b: Client) -> bool:
+# --- Duplicates: who sees a pair, who merges it ------------------------------------------------
+#
+# A pair is reviewed by supervisors whose agency may see the identity of both records
+# (e.g. through grants), and, when two different *public bodies* registered the two
+# records, by supervisors of each of them: a probable duplicate is the reason (and the
+# only one) for which one public body learns the identity (the AZR's core data, which
+# public bodies share) of a record another public body registered. Nothing else of that
+# record is shown before a merge. An NGO is not a public body: its records are shared
+# with the person's consent only, and that a person sought an NGO's counselling is itself
+# personal data, so no record crosses between an NGO and anybody else on this route
+# (consent-based grants still open pairs the ordinary way).
+#
+# Merging: the agency that registered both records merges alone. Records two public
+# bodies registered are merged when a supervisor of one proposes and a supervisor of the
+# other approves; either of them may undo the merge alone (it only restores what both
+# had before). Records involving an NGO's registration are not merged across agencies.
+
+
+def _public_body(agency: Agency) -> bool:
+    return agency.kind != Agency.Kind.NGO
+
+
+def _is_cross_agency(a: Client, b: Client) -> bool:
+    return a.registered_by_id != b.registered_by_id
+
+
+def may_review_across_agencies(user, a: Client, b: Client) -> bool:
+    """A supervising member of one of two public bodies that registered the two records:
+    sees the pair, and of the other agency's record its identity."""
+    membership = membership_for(user)
+    return (
+        membership is not None
+        and membership.role in SUPERVISING_ROLES
+        and _is_cross_agency(a, b)
+        and membership.agency_id in (a.registered_by_id, b.registered_by_id)
+        and _public_body(a.registered_by)
+        and _public_body(b.registered_by)
+    )
+
+
+def duplicate_pairs_visible_to(user, pairs: QuerySet) -> QuerySet:
+    """Of `pairs` (workflows.duplicates DuplicatePair rows, with `client_a`, `client_b`),
+    those the user may review, in SQL: both records' identity visible to the agency, or,
+    for a supervisor of a public body, pairs of a record it registered with a record
+    another public body registered."""
+    membership = membership_for(user)
+    if membership is None or membership.role not in SUPERVISING_ROLES:
+        return pairs.none()
+    rows = _effective_rows(membership.agency.group_id, IDENTITY)
+    both = Q(Exists(rows.filter(content_object=OuterRef("client_a")))) & Q(
+        Exists(rows.filter(content_object=OuterRef("client_b")))
+    )
+    if not _public_body(membership.agency):
+        return pairs.filter(both)
+    own = membership.agency_id
+    ngo = Agency.Kind.NGO
+    across = (
+        Q(client_a__registered_by_id=own)
+        & ~Q(client_b__registered_by_id=own)
+        & ~Q(client_b__registered_by__kind=ngo)
+    ) | (
+        Q(client_b__registered_by_id=own)
+        & ~Q(client_a__registered_by_id=own)
+        & ~Q(client_a__registered_by__kind=ngo)
+    )
+    return pairs.filter(both | across)
+
+
+IDENTITY_ONLY = ClientAccess(frozenset({IDENTITY}), frozenset())
+
+
+def duplicate_record_access(user, client: Client, other: Client) -> ClientAccess:
+    """What the user may see of `client` on the page of its pair with `other`: what the
+    agency holds; else, across public bodies, its identity only (read-only)."""
+    access = access_for(user, client)
+    if access.can_view(IDENTITY):
+        return access
+    if may_review_across_agencies(user, client, other):
+        return IDENTITY_ONLY
+    return NO_ACCESS
+
+
+def may_merge_at_once(user, a: Client, b: Client) -> bool:
     """A supervising member of the agency that registered both records: then no agency
-    gains or loses data by the merge (see workflows.duplicates.merge). The same rule
-    holds for undoing a merge."""
+    gains or loses data by the merge (see workflows.duplicates.merge)."""
     membership = membership_for(user)
     return (
         membership is not None
         and membership.role in SUPERVISING_ROLES
         and a.registered_by_id == b.registered_by_id == membership.agency_id
     )
+
+
+def may_merge(user, a: Client, b: Client) -> bool:
+    """Taking part in merging the two records, and undoing their merge: a supervising
+    member of the agency that registered both (it merges alone, `may_merge_at_once`), or,
+    for records two public bodies registered, of either of them (one proposes, the other
+    approves: `may_propose_merge`, `may_approve_merge`; either undoes)."""
+    return may_merge_at_once(user, a, b) or may_review_across_agencies(user, a, b)
+
+
+def may_propose_merge(user, a: Client, b: Client) -> bool:
+    """Records registered by two public bodies: a supervisor of either proposes."""
+    return may_review_across_agencies(user, a, b)
+
+
+def may_approve_merge(user, a: Client, b: Client, *, proposing_agency_id: int) -> bool:
+    """A supervisor of the *other* registering agency approves (or declines) a proposal."""
+    membership = membership_for(user)
+    return may_review_across_agencies(user, a, b) and membership.agency_id != proposing_agency_id
+
+
+def may_withdraw_merge_proposal(user, a: Client, b: Client, *, proposing_agency_id: int) -> bool:
+    """A supervisor of the proposing agency takes its proposal back."""
+    membership = membership_for(user)
+    return may_review_across_agencies(user, a, b) and membership.agency_id == proposing_agency_id
+
+
+def may_read_pair_note(user, a: Client, b: Client, *, note_agency_id: int | None) -> bool:
+    """The reason a caseworker gave for registering despite the match is free text of
+    that caseworker's agency: its supervisors read it, and whoever sees both records."""
+    membership = membership_for(user)
+    if membership is None:
+        return False
+    if note_agency_id is not None and membership.agency_id == note_agency_id:
+        return True
+    return access_for(user, a).can_view(IDENTITY) and access_for(user, b).can_view(IDENTITY)
 
 
 def may_decide_not_same(user, a: Client, b: Client) -> bool:

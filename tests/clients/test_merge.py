@@ -278,7 +278,7 @@ def test_caseworker_may_not_undo(client, pair, first, laf_supervisor, laf_casewo
     assert ClientMerge.objects.get(pk=merge.pk).undone_at is None
 
 
-def test_cross_agency_pair_cannot_be_merged(
+def test_a_cross_agency_pair_is_not_merged_without_the_other_agencys_approval(
     sozialamt, sozialamt_caseworker, first, laf_supervisor, laf_caseworker, consent
 ):
     theirs = ClientFactory(
@@ -298,7 +298,8 @@ def test_cross_agency_pair_cannot_be_merged(
     pair = services.duplicate_pair_record(
         client_ids=(first.pk, theirs.pk), score=0.99, reasons=["name_same"], source="report"
     )
-    assert not policy.may_merge(laf_supervisor, first, theirs)
+    assert not policy.may_merge_at_once(laf_supervisor, first, theirs)
+    assert policy.may_propose_merge(laf_supervisor, first, theirs)
     with pytest.raises(ValidationError) as error:
         _merge(pair, laf_supervisor, first)
     assert error.value.code == "agency"

@@ -44,22 +44,23 @@ def supervisor_client(client, laf_supervisor):
     return client
 
 
-def test_queue_lists_only_pairs_the_agency_sees_ordered_by_score(
+def test_queue_lists_the_agencys_pairs_and_its_cross_agency_pairs_ordered_by_score(
     supervisor_client, laf_people, sozialamt_people
 ):
     low = _pair(laf_people[4], laf_people[5], 0.81)
     high = _pair(laf_people[0], laf_people[1], 0.97, ["name_translit", "birth_same"])
     middle = _pair(laf_people[2], laf_people[3], 0.9)
     _pair(*sozialamt_people, 0.99)  # the Sozialamt's: LAF must not learn of it
-    mixed = _pair(laf_people[0], sozialamt_people[0], 0.95)  # one record hidden from LAF
+    # LAF's record and the Sozialamt's (hidden from LAF): goes to both agencies' queues.
+    mixed = _pair(laf_people[0], sozialamt_people[0], 0.95)
 
     response = supervisor_client.get(reverse("clients:duplicate-queue"))
     assert response.status_code == 200
     pairs = [row["pair"] for row in response.context["rows"]]
-    assert pairs == [high, middle, low]
-    assert mixed not in pairs
+    assert pairs == [high, mixed, middle, low]
     body = response.content.decode()
-    assert "Yaremchuk".upper() not in body and "Jaremtschuk".upper() not in body
+    assert "Yaremchuk".upper() in body  # the identity of the mixed pair's other record
+    assert "Jaremtschuk".upper() not in body
     assert "0,97" in body or "0.97" in body
     assert str(REASON_LABELS["birth_same"]) in body
     assert reverse("clients:duplicate-pair", args=[high.pk]) in body
@@ -174,7 +175,7 @@ def test_not_the_same_person_is_remembered_and_never_proposed_again(
     assert listed == []
 
 
-def test_a_cross_agency_pair_offers_only_not_the_same_person(
+def test_a_cross_agency_pair_offers_a_proposal_and_no_merge_at_once(
     client, laf, sozialamt, laf_caseworker, sozialamt_caseworker, consent
 ):
     ours = ClientFactory(agency=laf, actor=laf_caseworker, family_name="Tkachenko")
@@ -196,10 +197,15 @@ def test_a_cross_agency_pair_offers_only_not_the_same_person(
     url = reverse("clients:duplicate-pair", args=[pair.pk])
     response = client.get(url)
     assert response.status_code == 200
-    assert 'value="merge"' not in response.content.decode()
+    body = response.content.decode()
+    assert 'value="merge"' not in body
+    assert 'value="propose"' in body
     assert not response.context["may_merge"]
-    # Sections the Sozialamt did not grant (residence) are not compared.
-    assert {row["field"].section for row in response.context["rows"]} == {"identity", "contact"}
+    # Sections the Sozialamt did not grant (residence) are not compared; across agencies
+    # only identity values are chosen.
+    rows = response.context["rows"]
+    assert {row["field"].section for row in rows} == {"identity", "contact"}
+    assert {row["field"].section for row in rows if row["choosable"]} == {"identity"}
     response = client.post(url, {"decision": "merge", "survivor": ours.pk})
     assert response.status_code == 200
     theirs.refresh_from_db()

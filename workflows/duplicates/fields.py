@@ -35,6 +35,7 @@ MERGE_FIELDS = _merge_fields()
 LABELS = {name: label for name, label, _fields, _section in MERGE_FIELDS}
 CHOICE_NAMES = tuple(name for name, _label, _fields, _section in MERGE_FIELDS)
 MODEL_FIELDS = {name: fields for name, _label, fields, _section in MERGE_FIELDS}
+SECTION_OF = {name: section for name, _label, _fields, section in MERGE_FIELDS}
 # Stored "empty" values: a field holding one of these yields to the other record's value.
 _EMPTY = (None, "", [], False, "u", "unknown")
 

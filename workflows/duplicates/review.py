@@ -1,24 +1,30 @@
 """The review queue: which pairs a supervisor sees, one pair, the two records compared.
 
-A pair appears only when the reviewer's agency may see the identity of *both* records
-(filtered in SQL through the access policy); a pair it cannot see fully does not appear
-at all, and asking for it by id is a 404.
+A pair appears when the reviewer's agency may see the identity of *both* records, or
+when the reviewer's agency registered one record and another public body the other
+(filtered in SQL through the access policy, `duplicate_pairs_visible_to`); of a record
+the agency may not see, the pair page shows the identity only. Any other pair does not
+appear at all, and asking for it by id is a 404.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from access import policy
+from audit.models import AuditEvent
+from audit.services import audit_record
 from clients.models import Client
+from core.sections import IDENTITY
 from workflows.duplicates import fields
-from workflows.duplicates.models import ClientMerge, DuplicatePair
+from workflows.duplicates.models import ClientMerge, DuplicatePair, MergeProposal
 
 
 def duplicate_pairs_for_review(user) -> QuerySet[DuplicatePair]:
-    """Open pairs whose two records' identity the user's agency may see, best first.
+    """Open pairs the user's agency may review (`policy.duplicate_pairs_visible_to`), best
+    first, each with its pending merge proposal, if any, in `pending` (a list).
 
     Only supervisors and agency admins review; for anyone else the queue is empty. A
     pair with a record merged meanwhile is not shown (its other record may still pair
@@ -26,32 +32,49 @@ def duplicate_pairs_for_review(user) -> QuerySet[DuplicatePair]:
     """
     if not policy.may_review_duplicates(user):
         return DuplicatePair.objects.none()
-    visible = policy.clients_visible_to(user)
+    pairs = DuplicatePair.objects.filter(
+        status=DuplicatePair.Status.OPEN,
+        client_a__merged_into__isnull=True,
+        client_b__merged_into__isnull=True,
+    )
     return (
-        DuplicatePair.objects.filter(
-            Exists(visible.filter(pk=OuterRef("client_a"), merged_into__isnull=True)),
-            Exists(visible.filter(pk=OuterRef("client_b"), merged_into__isnull=True)),
-            status=DuplicatePair.Status.OPEN,
-        )
+        policy.duplicate_pairs_visible_to(user, pairs)
         .select_related("client_a__registered_by", "client_b__registered_by")
+        .prefetch_related(
+            Prefetch(
+                "proposals",
+                queryset=MergeProposal.objects.filter(
+                    status=MergeProposal.Status.PENDING
+                ).select_related("agency"),
+                to_attr="pending",
+            )
+        )
         .order_by("-score", "pk")
     )
 
 
 def duplicate_pair_for(user, pk: int) -> DuplicatePair | None:
-    """One pair (any status) if the user reviews and may see both records, else None."""
+    """One pair (any status) if the user may review it, else None."""
     if not policy.may_review_duplicates(user):
         return None
-    visible = policy.clients_visible_to(user)
     return (
-        DuplicatePair.objects.filter(
-            Exists(visible.filter(pk=OuterRef("client_a"))),
-            Exists(visible.filter(pk=OuterRef("client_b"))),
-            pk=pk,
-        )
+        policy.duplicate_pairs_visible_to(user, DuplicatePair.objects.filter(pk=pk))
         .select_related("client_a__registered_by", "client_b__registered_by", "decided_by")
         .first()
     )
+
+
+def identity_across_agencies(user, client: Client, other: Client) -> Client | None:
+    """`client`, which the user's agency may not see, with its identity only
+    (`client.access`), when the user reviews its pair with `other` across public bodies
+    (`policy.duplicate_record_access`); the read is audited like any read. Else None."""
+    access = policy.duplicate_record_access(user, client, other)
+    if access is not policy.IDENTITY_ONLY:
+        return None
+    client.access = access
+    client.identity_only = True
+    audit_record(actor=user, action=AuditEvent.Action.VIEW, obj=client, fields=[IDENTITY])
+    return client
 
 
 @dataclass(frozen=True)
@@ -94,5 +117,10 @@ def compare(a: Client, b: Client) -> list[FieldComparison]:
 def merges_into(client: Client) -> QuerySet[ClientMerge]:
     """Merges (not undone) of other records into `client`, for its detail page."""
     return ClientMerge.objects.filter(survivor=client, undone_at__isnull=True).select_related(
-        "merged"
+        "merged__registered_by", "survivor__registered_by"
     )
+
+
+def proposals_of(pair: DuplicatePair) -> QuerySet[MergeProposal]:
+    """The pair's merge proposals, newest first, for its page."""
+    return pair.proposals.select_related("agency", "proposed_by", "decided_by").order_by("-pk")

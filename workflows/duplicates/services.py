@@ -14,7 +14,7 @@ from audit.services import audit_record
 from clients.models import Client
 from core.identity.score import Match
 from workflows.duplicates.merge import client_merge
-from workflows.duplicates.models import ClientMerge, DuplicatePair
+from workflows.duplicates.models import ClientMerge, DuplicatePair, MergeProposal
 
 
 def duplicate_pair_record(
@@ -24,16 +24,24 @@ def duplicate_pair_record(
     reasons: list[str],
     source: str,
     note: str = "",
+    note_agency_id: int | None = None,
 ) -> DuplicatePair | None:
     """Put a pair on the review queue, or refresh its score while it is still open.
 
     A decided pair (merged, not the same person) is left as decided: never proposed again.
+    `note_agency_id`: the agency of the caseworker who wrote the note.
     """
     low, high = sorted(client_ids)
     pair, created = DuplicatePair.objects.get_or_create(
         client_a_id=low,
         client_b_id=high,
-        defaults={"score": score, "reasons": reasons, "source": source, "note": note},
+        defaults={
+            "score": score,
+            "reasons": reasons,
+            "source": source,
+            "note": note,
+            "note_agency_id": note_agency_id if note else None,
+        },
     )
     if created:
         return pair
@@ -42,8 +50,8 @@ def duplicate_pair_record(
     pair.score, pair.reasons = score, reasons
     update_fields = ["score", "reasons"]
     if note:
-        pair.note, pair.source = note, source
-        update_fields += ["note", "source"]
+        pair.note, pair.source, pair.note_agency_id = note, source, note_agency_id
+        update_fields += ["note", "source", "note_agency"]
     pair.save(update_fields=update_fields)
     return pair
 
@@ -53,7 +61,9 @@ def intake_duplicates_confirm(
     *, client: Client, actor, matches: list[tuple[int, Match]], reason: str
 ) -> None:
     """A caseworker registered `client` although it probably matches `matches`: the
-    pairs go to the supervisors' review queue with the reason given."""
+    pairs go to the supervisors' review queue with the reason given. A match the
+    caseworker's agency may not see reaches the queue of the agency that registered it
+    too (`access.policy.duplicate_pairs_visible_to`, between public bodies)."""
     for other_id, match in matches:
         duplicate_pair_record(
             client_ids=(client.pk, other_id),
@@ -61,6 +71,7 @@ def intake_duplicates_confirm(
             reasons=match.reasons,
             source=DuplicatePair.Source.INTAKE,
             note=reason,
+            note_agency_id=client.registered_by_id,
         )
     audit_record(
         actor=actor,
@@ -114,6 +125,11 @@ def duplicate_pair_decide_not_same(*, pair: DuplicatePair, actor) -> DuplicatePa
         raise ValidationError(
             _("Only supervisors of an agency that registered one of the records decide."),
             code="role",
+        )
+    if pair.proposals.filter(status=MergeProposal.Status.PENDING).exists():
+        raise ValidationError(
+            _("A merge of these records has been proposed: answer or withdraw it first."),
+            code="proposed",
         )
     pair.status = DuplicatePair.Status.NOT_SAME
     pair.decided_by = actor
