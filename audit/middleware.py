@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import ipaddress
 import re
 import uuid
 from collections.abc import Callable
@@ -10,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from audit.context import RequestMeta, current_request_meta
 
 _VALID = re.compile(r"^[A-Za-z0-9\-]{8,64}$")
+_PORT = re.compile(r"^:[0-9]{1,5}$")
 
 
 class RequestIdMiddleware:
@@ -38,5 +40,37 @@ def _client_ip(request: HttpRequest) -> str | None:
     if settings.BEHIND_PROXY:
         forwarded = request.headers.get("X-Forwarded-For", "").split(",")[-1].strip()
         if forwarded:
-            return forwarded
-    return request.META.get("REMOTE_ADDR") or None
+            return normalised_ip(forwarded)
+    return normalised_ip(request.META.get("REMOTE_ADDR") or "")
+
+
+def normalised_ip(raw: str) -> str | None:
+    """An address as the database stores it, or None when `raw` is none.
+
+    The event is hashed before it is stored, so the value must already be the one the
+    database gives back: ports, brackets and zone ids are dropped, IPv6 is written in its
+    short lower-case form, and an IPv4 address inside IPv6 (`::ffff:a.b.c.d`, the
+    deprecated `::a.b.c.d`) as plain IPv4 (PostgreSQL and Python spell those apart).
+    """
+    text = raw.strip()
+    if text.startswith("["):  # [2001:db8::1]:443
+        host, bracket, rest = text[1:].partition("]")
+        if not bracket or (rest and not _PORT.match(rest)):
+            return None
+        text = host
+    elif text.count(":") == 1:  # 203.0.113.7:51234
+        host, _colon, port = text.partition(":")
+        if not _PORT.match(f":{port}"):
+            return None
+        text = host
+    text = text.partition("%")[0]  # fe80::1%eth0: the zone is the proxy's interface
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            address = address.ipv4_mapped
+        elif 2**16 <= int(address) < 2**32:
+            address = ipaddress.IPv4Address(int(address))
+    return str(address)
