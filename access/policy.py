@@ -26,6 +26,7 @@ from access.models import AccessRequest, ClientGroupObjectPermission, Grant
 from access.rows import permission_ids
 from agencies.models import Agency, Membership
 from agencies.selectors import membership_for
+from audit.models import AuditEvent
 from clients.models import Client
 from core.sections import IDENTITY, SECTIONS, WHOLE_RECORD_PERM
 
@@ -305,6 +306,69 @@ def may_read_record_accesses(user) -> bool:
     """Who saw a record (GDPR Art. 15): supervisors and agency admins, for records whose
     identity their agency sees (checked by the caller through get_client_for)."""
     return is_supervising(user)
+
+
+@dataclass(frozen=True)
+class RecordAccessScope:
+    """Whose audit events about one record "who saw this record" shows, and how much.
+
+    `everyone`: every agency's events (and those of central admins and commands), whole.
+    Otherwise the `in_full` agencies' events whole, and of the `by_name` agencies' events
+    those with an action in `by_name_actions`, with the agency's name, time, action and
+    outcome only (no user, role, sections or object). `taking_part` limits the grants and
+    access requests asked about to those this agency took part in
+    (`access.selectors.record_objects`).
+    """
+
+    everyone: bool = False
+    in_full: frozenset[int] = frozenset()
+    by_name: frozenset[int] = frozenset()
+    by_name_actions: frozenset[str] = frozenset()
+    taking_part: int | None = None
+
+    @property
+    def agency_ids(self) -> frozenset[int] | None:
+        """The agencies whose events are shown whole; None for every agency's."""
+        return None if self.everyone else self.in_full
+
+    def shows_in_full(self, agency_id: int | None) -> bool:
+        return self.everyone or agency_id in self.in_full
+
+
+# What another agency may learn of the registering agency's events: that it read or
+# changed the record, when. Handovers, requests and their decisions are left out: they
+# would tell of offices the reader took no part in.
+_READS_AND_CHANGES = frozenset(
+    {
+        AuditEvent.Action.VIEW,
+        AuditEvent.Action.SEARCH,
+        AuditEvent.Action.EXPORT,
+        AuditEvent.Action.CREATE,
+        AuditEvent.Action.UPDATE,
+        AuditEvent.Action.DELETE,
+        AuditEvent.Action.MERGE,
+    }
+)
+
+
+def record_accesses_scope(user, client: Client) -> RecordAccessScope:
+    """The journey's rule (`workflows.handover.selectors.journey`) for "who saw this
+    record": the registering agency sees every agency's reads and changes; any other
+    agency its own staff's in full and the registering agency's reads and changes by the
+    agency's name only, never a third agency's (which offices a person visits is itself
+    personal data). Only meaningful where `may_read_record_accesses` holds and the user's
+    agency sees the record."""
+    membership = membership_for(user)
+    if membership is None:
+        return RecordAccessScope()  # no agency: no agency's events
+    if membership.agency_id == client.registered_by_id:
+        return RecordAccessScope(everyone=True)
+    return RecordAccessScope(
+        in_full=frozenset({membership.agency_id}),
+        by_name=frozenset({client.registered_by_id}),
+        by_name_actions=_READS_AND_CHANGES,
+        taking_part=membership.agency_id,
+    )
 
 
 def may_hand_over(user, client: Client) -> bool:

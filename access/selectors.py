@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from access import policy
 from access.models import AccessRequest, Grant
@@ -126,13 +126,25 @@ _FORMER_LABELS = {
 }
 
 
-def record_objects(client_id: int) -> dict[str, list[int]]:
+# The agencies that take part in a grant or an access request.
+_PARTIES = {Grant: ("agency", "granted_by"), AccessRequest: ("requesting_agency", "holding_agency")}
+
+
+def record_objects(client_id: int, *, taking_part: int | None = None) -> dict[str, list[int]]:
     """The objects an audit question about one record covers (`clients.selectors`), with
-    the grants and access requests on it and on the records merged into it."""
+    the grants and access requests on it and on the records merged into it; with
+    `taking_part`, only the grants and requests that agency took part in (see
+    `policy.record_accesses_scope`)."""
     objects = record_selectors.record_objects(client_id)
     ids = objects["clients.client"]
     for model in (Grant, AccessRequest):
-        pks = list(model.objects.filter(client_id__in=ids).values_list("pk", flat=True))
+        rows = model.objects.filter(client_id__in=ids)
+        if taking_part is not None:
+            first, second = _PARTIES[model]
+            rows = rows.filter(
+                Q(**{f"{first}_id": taking_part}) | Q(**{f"{second}_id": taking_part})
+            )
+        pks = list(rows.values_list("pk", flat=True))
         label = model._meta.label_lower
         objects[label] = pks
         objects[_FORMER_LABELS[label]] = pks

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -60,19 +61,31 @@ def events_page(
     return rows[:PAGE_SIZE], cursor
 
 
-def record_accesses(objects: dict[str, list[int]], *, days: int = 30) -> QuerySet[AuditEvent]:
-    """Every agency's reads and changes of one record (GDPR Art. 15), newest first.
+def record_accesses(
+    objects: dict[str, list[int]],
+    *,
+    days: int = 30,
+    agencies: Collection[int] | None = None,
+    by_name: Collection[int] = (),
+    by_name_actions: Collection[str] = (),
+) -> QuerySet[AuditEvent]:
+    """Reads and changes of one record (GDPR Art. 15), newest first.
 
     `objects` names what the question covers, by object type (the record, the records
     merged into it, their documents, notes, grants and requests): the caller knows the
-    record, the audit log knows ids only.
+    record, the audit log knows ids only. `agencies`: only the events of these agencies'
+    staff, and of the `by_name` agencies' staff those with one of `by_name_actions`; None
+    for everyone's. Who may read which is the policy's answer
+    (`access.policy.record_accesses_scope`).
     """
     since = timezone.now() - dt.timedelta(days=days)
-    return (
-        AuditEvent.objects.filter(_about_record(objects), occurred_at__gte=since)
-        .select_related("actor", "agency")
-        .order_by("-pk")
-    )
+    events = AuditEvent.objects.filter(_about_record(objects), occurred_at__gte=since)
+    if agencies is not None:
+        events = events.filter(
+            Q(agency_id__in=sorted(agencies))
+            | Q(agency_id__in=sorted(by_name), action__in=sorted(by_name_actions))
+        )
+    return events.select_related("actor", "agency").order_by("-pk")
 
 
 def _about_record(objects: dict[str, list[int]]) -> Q:

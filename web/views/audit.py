@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -51,11 +54,21 @@ def event_list(request: HttpRequest) -> HttpResponse:
 
 @staff_required(may=policy.may_read_record_accesses)
 def record_accesses(request: HttpRequest, pk: int) -> HttpResponse:
-    """Who saw this record, in every agency: the answer to a GDPR Art. 15 request."""
+    """Who saw this record: the answer to a GDPR Art. 15 request. The registering agency
+    sees every agency's accesses; another agency its own and, by name only, the
+    registering agency's (`policy.record_accesses_scope`)."""
     client = get_client_for(request, pk, section="identity")
     days = _days(request)
-    objects = access_selectors.record_objects(client.pk)
-    events = list(selectors.record_accesses(objects, days=days)[:2000])
+    scope = policy.record_accesses_scope(request.user, client)
+    objects = access_selectors.record_objects(client.pk, taking_part=scope.taking_part)
+    events = selectors.record_accesses(
+        objects,
+        days=days,
+        agencies=scope.agency_ids,
+        by_name=scope.by_name,
+        by_name_actions=scope.by_name_actions,
+    )[:2000]
+    rows = [AccessRow.of(event, in_full=scope.shows_in_full(event.agency_id)) for event in events]
     if request.GET.get("format") == "csv":
         audit_record(
             actor=request.user,
@@ -63,15 +76,59 @@ def record_accesses(request: HttpRequest, pk: int) -> HttpResponse:
             obj=client,
             fields=["audit_accesses"],
         )
-        return _csv_response(client, events)
+        return _csv_response(client, rows)
     audit_record(
         actor=request.user, action=AuditEvent.Action.VIEW, obj=client, fields=["audit_accesses"]
     )
-    context = {"client": client, "events": events, "days": days}
+    context = {"client": client, "rows": rows, "days": days, "everyone": scope.everyone}
     return render(request, "audit/record_accesses.html", context)
 
 
-def _csv_response(client, events: list[AuditEvent]) -> HttpResponse:
+@dataclass(frozen=True)
+class AccessRow:
+    """One line of "who saw this record". Built from what the reader may see, so that
+    neither the page nor the CSV can show more: an event of an agency shown by name only
+    keeps its time, agency, action and outcome."""
+
+    occurred_at: dt.datetime
+    agency: str
+    agency_id: int | None
+    action: str
+    action_label: str
+    outcome: str
+    outcome_label: str
+    user: str = ""
+    role: str = ""
+    object: str = ""
+    sections: str = ""
+    shown: int = 0  # a list or search: how many records it showed
+    in_full: bool = False
+
+    @classmethod
+    def of(cls, event: AuditEvent, *, in_full: bool) -> AccessRow:
+        shown = {
+            "occurred_at": event.occurred_at,
+            "agency": event.agency.name if event.agency else "",
+            "agency_id": event.agency_id,
+            "action": event.action,
+            "action_label": event.get_action_display(),
+            "outcome": event.outcome,
+            "outcome_label": event.get_outcome_display(),
+        }
+        if not in_full:
+            return cls(**shown)
+        return cls(
+            **shown,
+            user=event.actor.get_username() if event.actor else "",
+            role=event.role_label,
+            object=f"{event.object_type} {event.object_id}" if event.object_id else "",
+            sections=", ".join(event.fields),
+            shown=len(event.object_ids),
+            in_full=True,
+        )
+
+
+def _csv_response(client, rows: list[AccessRow]) -> HttpResponse:
     header = [
         _("Time"),
         _("Agency"),
@@ -81,19 +138,19 @@ def _csv_response(client, events: list[AuditEvent]) -> HttpResponse:
         _("Sections"),
         _("Outcome"),
     ]
-    rows = (
+    lines = (
         [
-            timezone.localtime(event.occurred_at).strftime("%Y-%m-%d %H:%M:%S"),
-            event.agency.name if event.agency else "",
-            event.actor.get_username() if event.actor else "",
-            event.role_label,
-            event.get_action_display(),
-            ", ".join(event.fields),
-            event.get_outcome_display(),
+            timezone.localtime(row.occurred_at).strftime("%Y-%m-%d %H:%M:%S"),
+            row.agency,
+            row.user,
+            row.role,
+            row.action_label,
+            row.sections,
+            row.outcome_label,
         ]
-        for event in events
+        for row in rows
     )
-    response = HttpResponse(csv_text(header, rows), content_type="text/csv; charset=utf-8")
+    response = HttpResponse(csv_text(header, lines), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="accesses-{client.pk}.csv"'
     return response
 
