@@ -63,7 +63,8 @@ class AuditEvent(models.Model):
     object_ids = models.JSONField(_("records shown"), default=list, blank=True)
     fields = models.JSONField(_("fields or sections"), default=list, blank=True)
     # A keyed hash of a searched name, so that the same name searched across agencies
-    # can be flagged without storing what was typed.
+    # can be flagged without storing what was typed; for a failed login on a name that
+    # is no account, a keyed hash of that name (audit.services.login_fingerprint).
     query_hash = models.CharField(_("search fingerprint"), max_length=16, blank=True)
     history_id = models.BigIntegerField(_("change history entry"), null=True, blank=True)
     outcome = models.CharField(

@@ -7,6 +7,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate
@@ -106,6 +107,7 @@ class Anomaly:
     rule: str
     who: str
     detail: str
+    hours: int = 0  # the window, for rules that count over hours
 
 
 def anomalies(events: QuerySet[AuditEvent], *, now: dt.datetime | None = None) -> list[Anomaly]:
@@ -161,6 +163,51 @@ def anomalies(events: QuerySet[AuditEvent], *, now: dt.datetime | None = None) -
     for row in searched:
         if row["query_hash"] in own:
             found.append(Anomaly("same_name", row["query_hash"], str(row["agencies"])))
+    found += _failed_logins(events, now=now, rules=rules)
+    return found
+
+
+def _failed_logins(events: QuerySet[AuditEvent], *, now: dt.datetime, rules: dict) -> list[Anomaly]:
+    """Many failed logins on one account (by id; by fingerprint for a name that is no
+    account) or from one address: guessing passwords. A supervisor sees those on the
+    agency's accounts, central admins all."""
+    hours = rules["failed_login_hours"]
+    failed = events.filter(
+        action=AuditEvent.Action.LOGIN_FAILED, occurred_at__gte=now - dt.timedelta(hours=hours)
+    )
+    per_account = rules["failed_login_account_min"]
+    accounts = dict(
+        failed.exclude(object_id="")
+        .values_list("object_id")
+        .annotate(n=Count("pk"))
+        .filter(n__gte=per_account)
+    )
+    names = dict(
+        get_user_model()
+        ._default_manager.filter(pk__in=[pk for pk in accounts if pk.isdigit()])
+        .values_list("pk", "username")
+    )
+    found = [
+        Anomaly(
+            "failed_logins_account", names.get(int(pk), pk) if pk.isdigit() else pk, str(n), hours
+        )
+        for pk, n in accounts.items()
+    ]
+    unknown = (
+        failed.filter(object_id="")
+        .exclude(query_hash="")
+        .values_list("query_hash")
+        .annotate(n=Count("pk"))
+        .filter(n__gte=per_account)
+    )
+    found += [Anomaly("failed_logins_name", fp, str(n), hours) for fp, n in unknown]
+    addresses = (
+        failed.exclude(client_ip__isnull=True)
+        .values_list("client_ip")
+        .annotate(n=Count("pk"))
+        .filter(n__gte=rules["failed_login_address_min"])
+    )
+    found += [Anomaly("failed_logins_address", ip, str(n), hours) for ip, n in addresses]
     return found
 
 

@@ -15,9 +15,11 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import models
 from django.utils import timezone
 
+from agencies.models import Agency, Membership
 from agencies.selectors import membership_for
 from audit.chain import chain_append
 from audit.context import NO_REQUEST, current_request_meta
@@ -40,8 +42,11 @@ def audit_record(
     query_hash: str = "",
     history_id: int | None = None,
     outcome: str = AuditEvent.Outcome.ALLOWED,
+    agency: Agency | None = None,
 ) -> AuditEvent:
-    """Record one event. `fields` are field or section *names*; values never go here."""
+    """Record one event. `fields` are field or section *names*; values never go here.
+    `agency`, for an event without an actor: the agency it concerns (a failed login on
+    an account of its staff), so that its supervisors see it."""
     user = actor if actor is not None and actor.is_authenticated else None
     membership = membership_for(user) if user else None
     objects = list(objects)
@@ -53,7 +58,7 @@ def audit_record(
     event = AuditEvent(
         occurred_at=timezone.now(),
         actor=user,
-        agency=membership.agency if membership else None,
+        agency=membership.agency if membership else (None if user else agency),
         role=membership.role if membership else "",
         action=action,
         object_type=object_type,
@@ -93,4 +98,42 @@ def search_fingerprint(name: str) -> str:
     if not folded:
         return ""
     key = hashlib.sha256(f"audit-search:{settings.SECRET_KEY}".encode()).digest()
+    return hmac.new(key, folded.encode(), hashlib.sha256).hexdigest()[:16]
+
+
+def audit_login_failed(*, username: str) -> AuditEvent:
+    """A failed login, naming the account tried without keeping what was typed: the
+    account's id when the name is one (then its agency's supervisors see the event),
+    else a keyed fingerprint of the name (a mistyped password can land in that field),
+    so that repeated attempts on one name can still be counted."""
+    user_model = get_user_model()
+    account = (
+        user_model._default_manager.filter(**{user_model.USERNAME_FIELD: username}).first()
+        if username
+        else None
+    )
+    # Also a deactivated account's agency: attempts on it are worth its supervisors' look.
+    membership = (
+        Membership.objects.select_related("agency").filter(user=account).first()
+        if account is not None
+        else None
+    )
+    return audit_record(
+        actor=None,
+        action=AuditEvent.Action.LOGIN_FAILED,
+        object_type="auth.user",
+        object_id=str(account.pk) if account is not None else "",
+        query_hash="" if account is not None else login_fingerprint(username),
+        outcome=AuditEvent.Outcome.DENIED,
+        agency=membership.agency if membership else None,
+    )
+
+
+def login_fingerprint(name: str) -> str:
+    """Like `search_fingerprint`, with a key of its own (a login name cannot be matched
+    with a searched name), over the name as typed, trimmed and case-folded."""
+    folded = (name or "").strip().casefold()
+    if not folded:
+        return ""
+    key = hashlib.sha256(f"audit-login:{settings.SECRET_KEY}".encode()).digest()
     return hmac.new(key, folded.encode(), hashlib.sha256).hexdigest()[:16]

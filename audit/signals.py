@@ -6,11 +6,12 @@ Django's own views, and these receivers only record that it happened.
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
 from audit.models import AuditEvent
-from audit.services import audit_record
+from audit.services import audit_login_failed, audit_record
 
 
 @receiver(user_logged_in, dispatch_uid="audit_login")
@@ -33,10 +34,7 @@ def record_logout(sender, request, user, **kwargs) -> None:
 
 @receiver(user_login_failed, dispatch_uid="audit_login_failed")
 def record_login_failed(sender, credentials, request=None, **kwargs) -> None:
-    # What was typed stays out of the log: a mistyped password can land in the name field.
-    audit_record(
-        actor=None,
-        action=AuditEvent.Action.LOGIN_FAILED,
-        object_type="auth.user",
-        outcome=AuditEvent.Outcome.DENIED,
-    )
+    # The account by its id, or what was typed only as a keyed fingerprint: a mistyped
+    # password can land in the name field.
+    name = credentials.get(get_user_model().USERNAME_FIELD)
+    audit_login_failed(username=name if isinstance(name, str) else "")

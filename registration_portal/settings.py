@@ -256,4 +256,9 @@ AUDIT_ANOMALY = {
     "working_hours": (6, 20),  # local time; weekends count as off hours
     "denied_min": 5,
     "same_name_agencies": 3,
+    # Failed logins within the last hours: per account (or name that is no account) and
+    # per client address (an office's NAT sends many users from one address).
+    "failed_login_hours": env.int("AUDIT_ANOMALY_FAILED_LOGIN_HOURS", default=24),
+    "failed_login_account_min": env.int("AUDIT_ANOMALY_FAILED_LOGINS_ACCOUNT", default=10),
+    "failed_login_address_min": env.int("AUDIT_ANOMALY_FAILED_LOGINS_ADDRESS", default=30),
 }
