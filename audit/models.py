@@ -2,8 +2,9 @@
 
 Field *values* stay in the change history (django-simple-history); an event names
 the object and, at most, field or section names, never personal data. Events are
-append-only (a PostgreSQL trigger rejects UPDATE and DELETE) and hash-chained: each
-event's hash covers its content and the previous event's hash (see audit.chain).
+append-only (a PostgreSQL trigger rejects UPDATE, and DELETE from anyone but the purge
+role) and hash-chained: each event's hash covers its content and the previous event's
+hash (see audit.chain); the newest is anchored outside the database (audit.anchor).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class AuditEvent(models.Model):
         LOGOUT = "logout", _("logout")
         PERMISSION_CHANGE = "permission_change", _("permission change")
         PURGE = "purge", _("retention purge")
+        REANCHOR = "reanchor", _("chain re-anchored")
 
     class Outcome(models.TextChoices):
         ALLOWED = "allowed", _("allowed")

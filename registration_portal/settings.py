@@ -262,3 +262,13 @@ AUDIT_ANOMALY = {
     "failed_login_account_min": env.int("AUDIT_ANOMALY_FAILED_LOGINS_ACCOUNT", default=10),
     "failed_login_address_min": env.int("AUDIT_ANOMALY_FAILED_LOGINS_ADDRESS", default=30),
 }
+# The audit chain's head, signed and kept outside the database (audit.anchor; see
+# docs/operations.md "Audit log: anchor, purge role, restore"): a file, a Redis database
+# without eviction, or both. Without either, removing the newest events goes unnoticed.
+AUDIT_ANCHOR = {
+    "key": env.str("AUDIT_ANCHOR_KEY", default=""),  # empty: derived from SECRET_KEY
+    "path": env.str("AUDIT_ANCHOR_PATH", default=""),
+    "redis_url": env.str("AUDIT_ANCHOR_REDIS_URL", default=""),
+    "redis_key": env.str("AUDIT_ANCHOR_REDIS_KEY", default=""),  # empty: by database name
+    "fsync": env.bool("AUDIT_ANCHOR_FSYNC", default=True),
+}

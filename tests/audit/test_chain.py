@@ -88,10 +88,12 @@ def test_verify_command_exits_non_zero_and_names_the_event():
         call_command("verify_audit_chain")
 
 
-def test_retention_purge_is_the_only_delete_and_keeps_the_chain_verifiable():
+def test_retention_purge_is_the_only_delete_and_keeps_the_chain_verifiable(purge_role):
     import datetime as dt
 
     from django.utils import timezone
+
+    from tests.audit.conftest import acting_as
 
     _events(3)
     _raw(
@@ -108,7 +110,8 @@ def test_retention_purge_is_the_only_delete_and_keeps_the_chain_verifiable():
     chain_append(events)
     assert chain_verify()[1] is None
 
-    call_command("audit_purge", "--days", "730")
+    with acting_as(purge_role):
+        call_command("audit_purge", "--days", "730")
     remaining = AuditEvent.objects.order_by("pk")
     assert remaining.count() == 2  # one young event and the purge event itself
     assert remaining.last().action == "purge"

@@ -1,4 +1,9 @@
-"""The one path that may delete audit events: retention, oldest first, itself audited."""
+"""The one path that may delete audit events: retention, oldest first, itself audited.
+
+On PostgreSQL only the purge role may delete (the trigger of audit.0003): run this
+command with that role's DATABASE_URL (docs/operations.md, "Audit log: anchor, purge
+role, restore").
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,10 @@ from audit.services import audit_record
 
 
 class Command(BaseCommand):
-    help = "Delete audit events older than --days (default 730); records the purge in the chain."
+    help = (
+        "Delete audit events older than --days (default 730); records the purge in the chain. "
+        "On PostgreSQL, run it as the purge role (its own DATABASE_URL)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--days", type=int, default=730)
@@ -22,6 +30,7 @@ class Command(BaseCommand):
     def handle(self, *args, days: int, **options) -> None:
         if days < 365:
             raise CommandError("Audit events are kept at least one year.")
+        _check_role()
         cutoff = timezone.now() - dt.timedelta(days=days)
         old = AuditEvent.objects.filter(occurred_at__lt=cutoff).order_by("pk")
         last = old.exclude(action=AuditEvent.Action.PURGE).last()
@@ -32,9 +41,6 @@ class Command(BaseCommand):
         # remains still verifies from the anchor the purge event records.
         doomed = AuditEvent.objects.filter(pk__lte=last.pk)
         count = doomed.count()
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL audit.purge = 'on'")
         doomed.delete()
         audit_record(
             actor=None,
@@ -44,3 +50,30 @@ class Command(BaseCommand):
             fields=[f"events:{count}", f"before:{cutoff.date().isoformat()}"],
         )
         self.stdout.write(f"Purged {count} audit events older than {cutoff:%Y-%m-%d}.")
+
+
+def purge_role() -> str | None:
+    """The role the audit table's trigger lets delete (its argument), None without one."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT t.tgargs FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            "WHERE c.relname = 'audit_auditevent' AND t.tgname = 'audit_event_append_only' "
+            "AND t.tgnargs > 0"
+        )
+        row = cursor.fetchone()
+    return bytes(row[0]).split(b"\x00")[0].decode() if row else None
+
+
+def _check_role() -> None:
+    """Refuse before deleting anything when connected as another role than the purge's."""
+    if connection.vendor != "postgresql":
+        return  # SQLite (try-out): no trigger, no roles
+    role = purge_role()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_user")
+        (current,) = cursor.fetchone()
+    if role is not None and current != role:
+        raise CommandError(
+            f"Connected as {current}: only the role {role} may delete audit events. "
+            "Run this command with that role's DATABASE_URL (docs/operations.md)."
+        )
