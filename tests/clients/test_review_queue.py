@@ -95,6 +95,7 @@ def test_queue_pages_have_a_constant_query_count(supervisor_client, laf, laf_cas
     people = [ClientFactory(agency=laf, actor=laf_caseworker) for _ in range(12)]
     for i in range(0, 12, 2):
         _pair(people[i], people[i + 1], 0.8 + i / 100)
+    supervisor_client.get(reverse("clients:duplicate-queue"))  # the session's first write
     with CaptureQueriesContext(connection) as few:
         supervisor_client.get(reverse("clients:duplicate-queue"))
     for i in range(1, 11, 2):
