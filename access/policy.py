@@ -59,6 +59,17 @@ def clients_visible_to(user, *, section: str = IDENTITY) -> QuerySet[Client]:
     return Client.objects.filter(Exists(rows.filter(content_object=OuterRef("pk"))))
 
 
+def visible_record(user, record_id: OuterRef, *, section: str = IDENTITY) -> Exists:
+    """The same filter for a query over rows that point at a record (`record_id`, e.g.
+    `OuterRef("client_id")` of the search keys): so that such a query need not join the
+    client table to stay within what the user's agency may see."""
+    membership = membership_for(user)
+    if membership is None:
+        return Exists(ClientGroupObjectPermission.objects.none())
+    rows = _effective_rows(membership.agency.group_id, section)
+    return Exists(rows.filter(content_object_id=record_id))
+
+
 def clients_hidden_from(user, clients: QuerySet[Client]) -> QuerySet[Client]:
     """Of `clients`, those the user's agency may not see (NOT EXISTS: one anti-join;
     `exclude(pk__in=visible)` took 300 ms at 100k visible records, this 3-20 ms)."""

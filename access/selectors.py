@@ -78,7 +78,8 @@ def client_search(
     query = SearchQuery.parse(name, birth_date)
     if not query.words and not query.folded:
         return SearchResults([])
-    ids = record_selectors.name_candidates(query, clients)
+    admitted = None if everywhere else (lambda record: policy.visible_record(user, record))
+    ids = record_selectors.name_candidates(query, clients, admitted=admitted)
     scored = []
     for record in record_selectors.match_records_of(ids):
         match = score_search(query, record)

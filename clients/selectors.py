@@ -8,7 +8,7 @@ workflows build on them; the pages may not import this module (`.importlinter`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import phonenumbers
@@ -66,29 +66,70 @@ MAX_NAME_CANDIDATES = 500
 
 
 def name_candidates(
-    query: SearchQuery, clients: QuerySet[Client], *, limit: int = MAX_NAME_CANDIDATES
+    query: SearchQuery,
+    clients: QuerySet[Client],
+    *,
+    admitted: Callable[[OuterRef], Exists] | None = None,
+    limit: int = MAX_NAME_CANDIDATES,
 ) -> list[int]:
-    """Ids of `clients` that may answer a name search: every query word has a search key
-    in the record (any spelling, one typo), or, as the search always did, every folded
-    word occurs in the record's names (the start of a name, a fragment). Unmerged only."""
-    clients = clients.filter(merged_into__isnull=True)
-    ids: list[int] = []
+    """Ids of `clients` that may answer a name search (at most `limit` + 1: one more
+    says there were more): every query word has a search key in the record (any
+    spelling, one typo), or, as the search always did, every folded word occurs in the
+    record's names (the start of a name, a fragment). Unmerged only; with a birth date
+    in the query, only records whose year is compatible (or unknown).
+
+    The records are found from the key index (else the trigram index of `search_name`)
+    with `admitted(record_id)` (the permission filter, `access.policy.visible_record`)
+    applied per key row, so PostgreSQL never walks the client table; `clients` (the
+    other criteria) then checks the few found, by primary key."""
+    found = _ids_by_keys(query, admitted, limit)
+    if len(found) <= limit:
+        found += [pk for pk in _ids_by_text(query, admitted, limit) if pk not in set(found)]
+    if not found:
+        return []
+    kept = set(clients.filter(pk__in=found).order_by().values_list("pk", flat=True))
+    return [pk for pk in found if pk in kept][: limit + 1]
+
+
+def _record_filters(query: SearchQuery, admitted, record_id: OuterRef) -> list:
+    """Per found row: the record is unmerged, of a compatible birth year, admitted."""
+    records = Client.objects.filter(pk=record_id, merged_into__isnull=True)
+    if query.birth:
+        year = query.birth.year
+        records = records.filter(
+            Q(birth_year__isnull=True) | Q(birth_year__gte=year - 1, birth_year__lte=year + 1)
+        )
+    filters = [Exists(records)]
+    if admitted is not None:
+        filters.append(admitted(record_id))
+    return filters
+
+
+def _ids_by_keys(query: SearchQuery, admitted, limit: int) -> list[int]:
     word_keys = query.word_keys()
-    if word_keys:
-        # Start from the word with the most consonants, the rarest in practice (a family
-        # name); the others are checked per record.
-        order = sorted(range(len(word_keys)), key=lambda i: -len(max(word_keys[i], key=len)))
-        first = ClientMatchKey.objects.filter(key__in=word_keys[order[0]]).values("client_id")
-        by_keys = clients.filter(pk__in=first)
-        for index in order[1:]:
-            others = ClientMatchKey.objects.filter(client=OuterRef("pk"), key__in=word_keys[index])
-            by_keys = by_keys.filter(Exists(others))
-        ids = list(dict.fromkeys(by_keys.values_list("pk", flat=True)[:limit]))
-    by_text = clients
+    if not word_keys:
+        return []
+    # Start from the word with the most consonants, the rarest in practice (a family
+    # name); the others are checked per record on the (client, key) index.
+    order = sorted(range(len(word_keys)), key=lambda i: -len(max(word_keys[i], key=len)))
+    rows = ClientMatchKey.objects.filter(key__in=word_keys[order[0]])
+    for index in order[1:]:
+        others = ClientMatchKey.objects.filter(
+            client_id=OuterRef("client_id"), key__in=word_keys[index]
+        )
+        rows = rows.filter(Exists(others))
+    rows = rows.filter(*_record_filters(query, admitted, OuterRef("client_id")))
+    found = rows.order_by().values_list("client_id", flat=True)[: (limit + 1) * 2]
+    return list(dict.fromkeys(found))[: limit + 1]
+
+
+def _ids_by_text(query: SearchQuery, admitted, limit: int) -> list[int]:
+    if not query.folded:
+        return []
+    named = Client.objects.filter(*_record_filters(query, admitted, OuterRef("pk")))
     for word in query.folded:
-        by_text = by_text.filter(search_name__contains=word)
-    ids += [pk for pk in by_text.values_list("pk", flat=True)[:limit] if pk not in set(ids)]
-    return ids[: limit + 1]
+        named = named.filter(search_name__contains=word)
+    return list(named.order_by().values_list("pk", flat=True)[: limit + 1])
 
 
 def _birth_date_q(birth_date: PartialDate) -> Q:

@@ -7,7 +7,7 @@ that must not see LAF's records until they are handed over.
 from __future__ import annotations
 
 import importlib
-from urllib.parse import urlsplit
+import uuid
 
 import pytest
 from django.core.cache import cache
@@ -134,15 +134,17 @@ def sozialamt_client(client, sozialamt_caseworker):
 
 
 @pytest.fixture(autouse=True)
-def _own_cache(settings, worker_id):
+def _own_cache(settings):
     """Rate limits count in the cache (Redis with `make test`): every test starts with an
-    empty one, and parallel test workers never share one (a Redis database each)."""
+    empty one of its own, under a key prefix no other test, worker or test run on the same
+    Redis shares (a FLUSHDB would empty the others' too); its keys expire by themselves."""
     if settings.REDIS_URL:
-        index = 0 if worker_id == "master" else int(worker_id.removeprefix("gw"))
-        location = urlsplit(settings.REDIS_URL)._replace(path=f"/{index + 1}").geturl()
-        settings.CACHES = {**settings.CACHES, "default": {**settings.CACHES["default"]}}
-        settings.CACHES["default"]["LOCATION"] = location
-    cache.clear()
+        settings.CACHES = {
+            **settings.CACHES,
+            "default": {**settings.CACHES["default"], "KEY_PREFIX": f"test-{uuid.uuid4().hex}"},
+        }
+    else:
+        cache.clear()
 
 
 @pytest.fixture(autouse=True)

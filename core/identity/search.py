@@ -69,10 +69,11 @@ def search_keys(record: MatchRecord) -> list[str]:
 def _lookup_keys(word: str) -> tuple[str, ...]:
     keys = set(block_key(word))
     for skeleton in token_keys(word).skeletons:
-        # One consonant too many among the first five: leave each out in turn.
+        # One consonant too many among the first five: leave each out in turn. Only where
+        # four remain: a shorter key would stand for half the names there are.
         for index in range(min(len(skeleton), 5)):
             shorter = skeleton[:index] + skeleton[index + 1 :]
-            if len(shorter) >= 2:
+            if len(shorter) >= 4:
                 keys.add(shorter[:4])
     return tuple(sorted(f"{SEARCH_KEY_PREFIX}{key}" for key in keys))
 
