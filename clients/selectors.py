@@ -75,7 +75,8 @@ def name_candidates(
     """Ids of `clients` that may answer a name search (at most `limit` + 1: one more
     says there were more): every query word has a search key in the record (any
     spelling, one typo), or, as the search always did, every folded word occurs in the
-    record's names (the start of a name, a fragment). Unmerged only; with a birth date
+    record's names (the start of a name, a fragment: asked only when the keys find
+    nothing). Unmerged only; with a birth date
     in the query, only records whose year is compatible (or unknown).
 
     The records are found from the key index (else the trigram index of `search_name`)
@@ -83,8 +84,10 @@ def name_candidates(
     applied per key row, so PostgreSQL never walks the client table; `clients` (the
     other criteria) then checks the few found, by primary key."""
     found = _ids_by_keys(query, admitted, limit)
-    if len(found) <= limit:
-        found += [pk for pk in _ids_by_text(query, admitted, limit) if pk not in set(found)]
+    if not found:
+        # Only then a fragment of a name as spelled (Shev, tschenko): whole words in any
+        # spelling are the keys' work, and the fragment search costs a trigram scan.
+        found = _ids_by_text(query, admitted, limit)
     if not found:
         return []
     kept = set(clients.filter(pk__in=found).order_by().values_list("pk", flat=True))
