@@ -392,7 +392,11 @@ def may_hand_over(user, client: Client) -> bool:
 
 
 def may_revoke(user, grant: Grant) -> bool:
-    """The agency that granted, or the one that registered the person, may revoke."""
+    """The agency that granted, or the one that registered the person, may revoke; not
+    the access a merge gave the agency whose record was merged away: that ends only
+    with the merge's undo (which gives the agency its own record back)."""
+    if grant.origin == Grant.Origin.MERGE:
+        return False
     membership = membership_for(user)
     return membership is not None and membership.agency_id in (
         grant.granted_by_id,

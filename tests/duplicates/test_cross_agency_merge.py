@@ -330,3 +330,19 @@ def test_without_the_legal_basis_nothing_is_merged(
     at_sozialamt.refresh_from_db()
     assert at_sozialamt.merged_into_id is None
     assert MergeProposal.objects.get().status == MergeProposal.Status.PENDING
+
+
+def test_the_access_a_merge_gave_is_not_revoked_alone(
+    client, merged, at_laf, laf_caseworker, laf_supervisor
+):
+    """It ends with the merge's undo, which gives the other agency its record back."""
+    grant = Grant.objects.get(client=at_laf, origin=Grant.Origin.MERGE)
+    for user in (laf_caseworker, laf_supervisor):
+        assert not policy.may_revoke(user, grant)
+    client.force_login(laf_caseworker)
+    response = client.post(reverse("clients:grant-revoke", args=[grant.pk]))
+    assert response.status_code == 404
+    grant.refresh_from_db()
+    assert grant.status == Grant.Status.ACTIVE
+    page = client.get(reverse("clients:client-detail", args=[at_laf.pk]))
+    assert grant not in page.context["grants"]
