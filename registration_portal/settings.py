@@ -6,6 +6,7 @@ unless asked). Production sets DJANGO_SECRET_KEY, DATABASE_URL and ALLOWED_HOSTS
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import environ
@@ -26,7 +27,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "web.signin.apps.PortalAdminConfig",  # django.contrib.admin behind our sign-in
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -44,6 +45,9 @@ INSTALLED_APPS = [
     "guardian",
     "simple_history",
     "django_ratelimit",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
     # Ours, from the bottom layer up (docs/architecture.md); core and the workflows
     # without models are plain packages.
     "agencies",
@@ -52,6 +56,7 @@ INSTALLED_APPS = [
     "access",
     "workflows.duplicates",
     "workflows.imports",
+    "web.signin",
     "web",
 ]
 # Developer tools (demo seed, synthetic data, benchmarks) as management commands, where
@@ -68,12 +73,17 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "web.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "audit.middleware.RequestIdMiddleware",
+    # After the request id: they use the client address it determined.
+    "web.signin.middleware.SecondFactorMiddleware",
+    "web.signin.middleware.SessionActivityMiddleware",
+    "axes.middleware.AxesMiddleware",  # answers a locked-out sign-in with our page
 ]
 
 ROOT_URLCONF = "registration_portal.urls"
@@ -107,6 +117,8 @@ AUTH_USER_MODEL = "agencies.User"
 # Object permissions come from the one policy (access.policy), not from guardian's backend,
 # which reads its rows without their end dates; guardian stores the rows.
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out account or address before the password is checked.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "access.backends.PolicyBackend",
 ]
@@ -118,10 +130,44 @@ SILENCED_SYSTEM_CHECKS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # zxcvbn's list of breached passwords, also under added digits, signs or repetition.
+    {"NAME": "web.signin.passwords.BreachedPasswordValidator"},
 ]
+# Argon2id for new and changed passwords; older PBKDF2 hashes still verify and are
+# rehashed with Argon2 at the user's next sign-in.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+]
+
+# Sign-in (web.signin; docs/operations.md "Sign-in: second factor, lockout, sessions").
+# The second factor (TOTP app + backup codes) for every account: on in production, off
+# for the demo (DEBUG) and for tests that are not about it (tests/conftest.py).
+SECOND_FACTOR_REQUIRED = env.bool("SECOND_FACTOR_REQUIRED", default=not DEBUG)
+SECOND_FACTOR_PENDING_SECONDS = 10 * 60  # from the password to the second factor
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Registrierungsportal Berlin")
+# Lockout (django-axes): failed sign-ins (passwords and codes) per account and per
+# address within the cool-off time, which is also how long a lock lasts.
+LOGIN_FAILURE_LIMIT_ACCOUNT = env.int("LOGIN_FAILURE_LIMIT_ACCOUNT", default=5)
+LOGIN_FAILURE_LIMIT_ADDRESS = env.int("LOGIN_FAILURE_LIMIT_ADDRESS", default=30)
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT_ACCOUNT
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own, in this order
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=30))
+AXES_RESET_ON_SUCCESS = True
+AXES_HANDLER = "web.signin.lockout.PortalAxesHandler"
+AXES_USERNAME_CALLABLE = "web.signin.lockout.lockout_username"
+AXES_CLIENT_IP_CALLABLE = "web.signin.lockout.client_ip"
+AXES_LOCKOUT_CALLABLE = "web.signin.lockout.lockout_response"
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code", "old_password"]
+AXES_ENABLE_ADMIN = False  # our own, audited (web.admin.organisation)
+AXES_VERBOSE = False  # its log lines would name what was typed as a user name
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "clients:client-search"
 LOGOUT_REDIRECT_URL = "login"
@@ -168,10 +214,18 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# Sessions (web.signin.sessions): rows with their owner, ended after SESSION_IDLE_TIMEOUT
+# without a request and SESSION_COOKIE_AGE after signing in, whatever the activity.
+SESSION_ENGINE = "web.signin.sessions"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)  # one working day
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_MINUTES", default=30) * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
+# "__Host-": only over HTTPS, for this host alone, for every path; browsers refuse such a
+# cookie without Secure, so plain HTTP (the DEBUG demo) keeps the usual names.
+SESSION_COOKIE_NAME = "__Host-sessionid" if SESSION_COOKIE_SECURE else "sessionid"
+CSRF_COOKIE_NAME = "__Host-csrftoken" if CSRF_COOKIE_SECURE else "csrftoken"
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG

@@ -3,13 +3,17 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from web.signin.views import SignInView, login_verify
 from web.views import account
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="clients:client-search"), name="home"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    # /admin/login/ is the same sign-in (web.signin.admin_site).
+    path("login/", SignInView.as_view(), name="login"),
+    path("login/verify/", login_verify, name="login-verify"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("language/", account.language_set, name="language-set"),
+    path("account/", include("web.urls.account")),
     path("clients/", include("web.urls.clients")),
     path("inbox/", include("web.urls.inbox")),
     path("audit/", include("web.urls.audit")),

@@ -7,6 +7,7 @@ that must not see LAF's records until they are handed over.
 from __future__ import annotations
 
 import importlib
+import time
 import uuid
 
 import pytest
@@ -147,9 +148,47 @@ def _own_cache(settings):
         cache.clear()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _plain_http_cookie_names():
+    """Browsers refuse "__Host-" cookies without Secure, and the live server speaks plain
+    HTTP: the usual names, for the whole run (worlds built once per module keep theirs)."""
+    from django.conf import settings
+
+    settings.SESSION_COOKIE_NAME = "sessionid"
+    settings.CSRF_COOKIE_NAME = "csrftoken"
+
+
 @pytest.fixture(autouse=True)
 def _plain_http(settings):
     # Production redirects to HTTPS; the test client and live server speak plain HTTP.
     settings.SECURE_SSL_REDIRECT = False
     # Real password hashing costs ~0.3 s per user; tests need no brute-force resistance.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _second_factor_off(settings):
+    """The second factor is enforced in production; tests about it switch it on
+    (`second_factor_on`), the others sign in with a password as before."""
+    settings.SECOND_FACTOR_REQUIRED = False
+
+
+@pytest.fixture
+def second_factor_on(settings):
+    settings.SECOND_FACTOR_REQUIRED = True
+
+
+def current_totp_code(user) -> str:
+    """The code the user's authenticator app shows (their newest TOTP device, confirmed
+    or being set up), as a phone would: one the device has not accepted yet, so a second
+    sign-in within the same 30 seconds takes the next step's code (or waits for it)."""
+    from django_otp.oath import hotp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user).latest("pk")
+    now = int(time.time() - device.t0) // device.step + device.drift
+    counter = max(now, device.last_t + 1)
+    if counter > now + device.tolerance:
+        time.sleep(device.step - (time.time() - device.t0) % device.step + 0.5)
+        return current_totp_code(user)
+    return f"{hotp(device.bin_key, counter, digits=device.digits):0{device.digits}d}"

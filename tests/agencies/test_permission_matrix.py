@@ -639,8 +639,16 @@ LIST_PAGES = {
 PAGES_WITHOUT_RECORDS = {
     "home",
     "login",
+    "login-verify",
     "logout",
     "language-set",
+    "account:security",
+    "account:two-factor-setup",
+    "account:backup-codes",
+    "account:password-change",
+    "account:session-list",
+    "account:session-end",
+    "account:sessions-end-others",
     "clients:client-create",
     "clients:client-import",
 }

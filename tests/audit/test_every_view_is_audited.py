@@ -475,6 +475,7 @@ def _admin_internals() -> dict[str, str]:
         "agencies.membership",
         "agencies.legalbasis",
         "agencies.purposeprofile",
+        "axes.accessattempt",  # failed sign-ins: account (or fingerprint), address
     ):
         app, name = model.split(".")
         for view in ("change", "history", "delete"):
