@@ -225,6 +225,8 @@ def test_the_record_page_reads_the_remarks_in_one_query(client, laf, laf_admin, 
         laf, laf_admin, external_ref="F2", sex="7", phone="12", email="x@", birth_date="3.7.85"
     )
     client.force_login(laf_caseworker)
+    # A first request fills the process's caches (permission ids) and saves the session.
+    detail(client, few)
     counts = []
     for record in (few, many):
         with CaptureQueriesContext(connection) as queries:
