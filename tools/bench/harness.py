@@ -243,7 +243,8 @@ def secondary_indexes_drop(cursor, tables: list[str]) -> list[tuple[str, str]]:
 def http_settings() -> Iterator[None]:
     """Settings for whole requests through the test client: plain HTTP on one host, static
     files without collectstatic's manifest (as `make test`), rate limits out of the way
-    (still counted: their cache round trips are part of a request)."""
+    (still counted: their cache round trips are part of a request), and no second factor
+    (a sign-in step, not part of the pages measured)."""
     unlimited = {
         group: {scope: ["1000000/m"] for scope in scopes}
         for group, scopes in settings.PORTAL_RATE_LIMITS.items()
@@ -259,6 +260,7 @@ def http_settings() -> Iterator[None]:
                 "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
             },
             PORTAL_RATE_LIMITS=unlimited,
+            SECOND_FACTOR_REQUIRED=False,
         ),
         warnings.catch_warnings(),
     ):
