@@ -127,6 +127,9 @@ SILENCED_SYSTEM_CHECKS = [
     # Django's own RedisCache increments atomically (INCR); django-ratelimit lists only
     # third-party Redis backends as supported.
     "django_ratelimit.W001",
+    # A covering index (access.ClientGroupObjectPermission) is a PostgreSQL speed-up; on
+    # SQLite, for trying the portal out, it is a plain index.
+    "models.W040",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -75,8 +75,8 @@ def clear_caches() -> None:
         names.token_keys,
         names._tokens,
         names.block_key,
+        names.spelling_similarity,
         score._reading,
-        score._token_sim,
         score._compare_readings_cached,
     ):
         cached.cache_clear()

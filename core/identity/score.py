@@ -38,8 +38,8 @@ from core.identity.names import (
     BlockKeys,
     is_patronymic,
     name_block_keys,
+    spelling_similarity,
     token_keys,
-    token_similarity,
     tokens,
 )
 from core.sections import IDENTITY, reasons_visible
@@ -240,13 +240,6 @@ class Match:
         return [str(REASON_LABELS[code]) for code in self.reasons]
 
 
-@lru_cache(maxsize=1_000_000)
-def _token_sim(a: str, b: str) -> float:
-    if a == b:
-        return 1.0
-    return token_similarity(token_keys(a), token_keys(b))
-
-
 @dataclass(frozen=True)
 class NameFrequencies:
     """How many records carry each name key (`MatchRecord.name_key`) in the compared set.
@@ -298,7 +291,7 @@ def _compare_readings_cached(ra: Reading, rb: Reading) -> _NameComparison:
     sims = [
         (-negative, i, j)
         for negative, i, j in sorted(
-            (-_token_sim(ta, tb), i, j)
+            (-spelling_similarity(ta, tb), i, j)
             for i, (ta, _x) in enumerate(a)
             for j, (tb, _y) in enumerate(b)
         )
@@ -380,7 +373,7 @@ def _compare_readings_cached(ra: Reading, rb: Reading) -> _NameComparison:
     if bool(ra.patronymics) != bool(rb.patronymics):
         reasons.append("patronymic_dropped")
     elif ra.patronymics and rb.patronymics:
-        if _token_sim(ra.patronymics[0], rb.patronymics[0]) < 0.85:
+        if spelling_similarity(ra.patronymics[0], rb.patronymics[0]) < 0.85:
             reasons.append("patronymic_different")
             weight -= 3.0
         else:

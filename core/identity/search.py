@@ -22,7 +22,7 @@ import math
 from dataclasses import dataclass, field
 
 from core.dates import PartialDate
-from core.identity.names import block_key, fold_accents, token_keys, token_similarity, tokens
+from core.identity.names import block_key, fold_accents, spelling_similarity, token_keys, tokens
 from core.identity.score import BIRTH_WEIGHTS, Match, MatchRecord, compare_birth
 
 SEARCH_KEY_PREFIX = "t:"
@@ -92,7 +92,7 @@ def score_search(query: SearchQuery, record: MatchRecord) -> Match | None:
     not: a word without a partner, or another birth date."""
     words = [token_keys(word) for word in query.words]
     names = [
-        (token_keys(token), reading.original_script)
+        (token, token_keys(token), reading.original_script)
         for reading in record.readings
         for token in (*reading.family, *reading.given, *reading.patronymics)
     ]
@@ -102,10 +102,10 @@ def score_search(query: SearchQuery, record: MatchRecord) -> Match | None:
     worst = 1.0
     reasons: list[str] = []
     original = False
-    for word in words:
+    for typed, word in zip(query.words, words, strict=True):
         best, in_original = 0.0, False
-        for name, is_original in names:
-            similarity = token_similarity(word, name)
+        for token, name, is_original in names:
+            similarity = spelling_similarity(typed, token)
             if similarity < MIN_WORD_SIMILARITY and _is_part(word.raw, name.raw):
                 similarity = _PART_SIMILARITY
             if similarity > best:
@@ -115,7 +115,7 @@ def score_search(query: SearchQuery, record: MatchRecord) -> Match | None:
         weight += _word_weight(best)
         worst = min(worst, best)
         original = original or (in_original and best >= 0.999)
-    exact = {word.raw for word in words} <= {name.raw for name, _original in names}
+    exact = {word.raw for word in words} <= {name.raw for _token, name, _original in names}
     if exact:
         reasons.append("name_same")
     elif worst >= 0.999:
