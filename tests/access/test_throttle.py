@@ -2,6 +2,7 @@
 and are stopped, the supervisors are told, and every refusal is in the audit log."""
 
 import logging
+import time
 
 import pytest
 from django.core import mail
@@ -13,6 +14,17 @@ from tests.factories import AgencyFactory, ClientFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 SEARCH = reverse("clients:client-search")
+
+
+@pytest.fixture(autouse=True)
+def one_rate_window(monkeypatch):
+    """Every request of a test counts in the same window: a run that crossed the edge
+    of a minute would start counting afresh half-way (django-ratelimit's windows are
+    fixed, each ending at its own second of the minute)."""
+    now = int(time.time())
+    monkeypatch.setattr(
+        "django_ratelimit.core._get_window", lambda _value, period: now - now % period + period
+    )
 
 
 @pytest.fixture
