@@ -5,6 +5,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import psycopg
+import pytest
+from django.core.signals import request_started
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -59,3 +63,39 @@ def test_client_pages_are_never_cached(client, db):
     client.force_login(user)
     response = client.get("/clients/")
     assert "no-store" in response["Cache-Control"]
+
+
+def test_every_response_switches_off_the_browser_features_the_portal_does_not_use(client, db):
+    policy = client.get("/login/")["Permissions-Policy"]
+    for feature in ("camera=()", "microphone=()", "geolocation=()", "payment=()", "usb=()"):
+        assert feature in policy
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_request_after_a_database_restart_gets_a_fresh_connection(client):
+    """A connection the server ended (restart, failover) is noticed before the request
+    uses it, instead of failing the request with a 500."""
+    from django.db import connection
+
+    from tests.factories import AgencyFactory, UserFactory
+
+    user = UserFactory(agency=AgencyFactory())
+    client.force_login(user)
+    connection.ensure_connection()
+    pid = connection.connection.info.backend_pid
+    with psycopg.connect(**_libpq_params(connection.settings_dict), autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+    # What the handler does before each request (the test client leaves it out).
+    request_started.send(sender=None)
+    response = client.get("/clients/")
+    assert response.status_code == 200
+    assert connection.connection.info.backend_pid != pid
+
+
+def _libpq_params(settings_dict):
+    return {
+        "dbname": settings_dict["NAME"],
+        "user": settings_dict["USER"],
+        "host": settings_dict["HOST"],
+        "port": settings_dict["PORT"] or 5432,
+    }
