@@ -17,16 +17,13 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.cache import caches
-from django.core.mail import send_mail
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import translation
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_ratelimit.core import get_usage
 
 from access.guards import record_denied
-from agencies.models import Membership, User
+from agencies.notify import supervisors_mail
 
 alerts = logging.getLogger("portal.alerts")
 
@@ -98,32 +95,21 @@ def _alert_once(request: HttpRequest, group: str, exceeded: str) -> None:
         request.user.pk,
         membership.agency_id,
     )
-    supervisors = User.objects.filter(
-        is_active=True,
-        membership__agency_id=membership.agency_id,
-        membership__role__in=[Membership.Role.SUPERVISOR, Membership.Role.AGENCY_ADMIN],
-    ).exclude(email="")
-    for supervisor in supervisors:
-        with translation.override(supervisor.language):
-            send_mail(
-                _("Registration portal: a user reached a search limit"),
-                _(
-                    "The user %(username)s of %(agency)s reached the limit of %(limit)s "
-                    "for %(group)s. Further requests are refused until the limit resets. "
-                    "Please check in the audit log whether this was ordinary work."
-                )
-                % {
-                    "username": request.user.get_username(),
-                    "agency": membership.agency.name,
-                    "limit": exceeded,
-                    "group": _GROUP_LABELS.get(group, group),
-                },
-                None,
-                [supervisor.email],
-                # The log line above already alerts; a mail server down must not turn
-                # the refusal into an error page.
-                fail_silently=True,
-            )
+    supervisors_mail(
+        agency_id=membership.agency_id,
+        subject=gettext_lazy("Registration portal: a user reached a search limit"),
+        body=gettext_lazy(
+            "The user %(username)s of %(agency)s reached the limit of %(limit)s "
+            "for %(group)s. Further requests are refused until the limit resets. "
+            "Please check in the audit log whether this was ordinary work."
+        ),
+        context={
+            "username": request.user.get_username(),
+            "agency": membership.agency.name,
+            "limit": exceeded,
+            "group": _GROUP_LABELS.get(group, group),
+        },
+    )
 
 
 _GROUP_LABELS = {

@@ -20,14 +20,14 @@ from axes.helpers import get_client_username
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.core.mail import send_mail
 from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from agencies.models import Membership
+from agencies.notify import supervisors_mail
 from audit.context import NO_REQUEST, current_request_meta
 from audit.middleware import normalised_ip
 from audit.models import AuditEvent
@@ -145,38 +145,23 @@ def lockout_record(request: HttpRequest, *, credentials: dict | None) -> None:
 
 
 def _mail_supervisors(user, membership: Membership) -> None:
-    supervisors = (
-        get_user_model()
-        ._default_manager.filter(
-            is_active=True,
-            membership__agency_id=membership.agency_id,
-            membership__role__in=[Membership.Role.SUPERVISOR, Membership.Role.AGENCY_ADMIN],
-        )
-        .exclude(email="")
-        .exclude(pk=user.pk)
+    supervisors_mail(
+        agency_id=membership.agency_id,
+        subject=gettext_lazy("Registration portal: an account was locked after failed sign-ins"),
+        body=gettext_lazy(
+            "The account %(username)s of %(agency)s was locked after %(limit)s "
+            "failed sign-in attempts. It opens again after %(minutes)s minutes, "
+            "or when an administrator unlocks it. If the attempts were not your "
+            "colleague's, please tell the portal's administrators."
+        ),
+        context={
+            "username": user.get_username(),
+            "agency": membership.agency.name,
+            "limit": settings.LOGIN_FAILURE_LIMIT_ACCOUNT,
+            "minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+        },
+        exclude_user_id=user.pk,
     )
-    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-    for supervisor in supervisors:
-        with translation.override(supervisor.language):
-            send_mail(
-                _("Registration portal: an account was locked after failed sign-ins"),
-                _(
-                    "The account %(username)s of %(agency)s was locked after %(limit)s "
-                    "failed sign-in attempts. It opens again after %(minutes)s minutes, "
-                    "or when an administrator unlocks it. If the attempts were not your "
-                    "colleague's, please tell the portal's administrators."
-                )
-                % {
-                    "username": user.get_username(),
-                    "agency": membership.agency.name,
-                    "limit": settings.LOGIN_FAILURE_LIMIT_ACCOUNT,
-                    "minutes": minutes,
-                },
-                None,
-                [supervisor.email],
-                # The log line already alerts; a mail server down must not break sign-in.
-                fail_silently=True,
-            )
 
 
 def locked_usernames(usernames) -> set[str]:
