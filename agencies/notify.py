@@ -11,6 +11,7 @@ from collections.abc import Mapping
 
 from django.core.mail import send_mail
 from django.db.models import QuerySet
+from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.functional import Promise
 
@@ -30,20 +31,23 @@ def supervisors_mail(
     *,
     agency_id: int,
     subject: Promise,
-    body: Promise,
     context: Mapping[str, object],
+    body: Promise | None = None,
+    template: str = "",
     exclude_user_id: int | None = None,
 ) -> int:
-    """Mail `subject` and `body % context` (lazy translations) to the agency's
-    supervisors, each in their language; the number of mails sent."""
+    """Mail `subject` and `body % context` (lazy translations), or `template` rendered
+    with `context`, to the agency's supervisors, each in their language; the number of
+    mails sent."""
     recipients = supervisors_of(agency_id)
     if exclude_user_id is not None:
         recipients = recipients.exclude(pk=exclude_user_id)
     sent = 0
     for recipient in recipients:
         with translation.override(recipient.language):
-            values = {key: str(value) for key, value in context.items()}
-            sent += send_mail(
-                str(subject), str(body) % values, None, [recipient.email], fail_silently=True
-            )
+            if template:
+                text = render_to_string(template, context)
+            else:
+                text = str(body) % {key: str(value) for key, value in context.items()}
+            sent += send_mail(str(subject), text, None, [recipient.email], fail_silently=True)
     return sent

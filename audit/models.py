@@ -37,6 +37,7 @@ class AuditEvent(models.Model):
         PERMISSION_CHANGE = "permission_change", _("permission change")
         PURGE = "purge", _("retention purge")
         REANCHOR = "reanchor", _("chain re-anchored")
+        ALERT = "alert", _("alert sent")
 
     class Outcome(models.TextChoices):
         ALLOWED = "allowed", _("allowed")
