@@ -115,6 +115,16 @@ DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=
 # A kept connection is tested before a request uses it: after a database restart each
 # worker would otherwise answer one request with a 500.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The try-out serves the live duplicate check while a form is saved: a transaction
+    # takes the write lock when it begins (not half-way, where SQLite cannot wait for
+    # it and answers "database is locked"), waits up to 20 s for it, and readers do not
+    # block the writer (WAL).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        transaction_mode="IMMEDIATE",
+        timeout=20,
+        init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "agencies.User"

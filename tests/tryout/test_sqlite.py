@@ -1,0 +1,62 @@
+"""The try-out on SQLite (`make run`) keeps working for a fast typist: the live duplicate
+check writes its audit event while the form is saved, and neither may fail with
+"database is locked"."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+# Eight requests at once, each as the portal runs them: one transaction per request that
+# reads first (the duplicate check, the audit chain's head) and then writes.
+WRITERS = """
+import threading, time
+import django
+django.setup()
+from django.core.management import call_command
+from django.db import connection, transaction
+call_command("migrate", verbosity=0)
+from audit.models import AuditEvent
+from audit.services import audit_record
+failures = []
+
+def request():
+    try:
+        with transaction.atomic():
+            AuditEvent.objects.count()
+            time.sleep(0.05)
+            audit_record(actor=None, action="search", object_type="clients.client")
+    except Exception as error:
+        failures.append(repr(error))
+    finally:
+        connection.close()
+
+threads = [threading.Thread(target=request) for _ in range(8)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+print("events", AuditEvent.objects.count(), "failures", failures)
+"""
+
+
+def test_concurrent_requests_on_the_try_out_database_wait_for_each_other(tmp_path):
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
+        "DEBUG": "1",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "DJANGO_SETTINGS_MODULE": "registration_portal.settings",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", WRITERS],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines()[-1] == "events 8 failures []"
