@@ -52,6 +52,7 @@ def test_first_sign_in_sets_up_the_app_then_the_code_is_asked(
     page.locator("main a.btn-primary").click()
     expect(page.locator("#main-nav")).to_contain_text(caseworker.username)
 
+    page.locator("#user-menu").click()
     page.locator("#main-nav form[action$='/logout/'] button").click()
     _password_step(page, caseworker.username, password)
     expect(page).to_have_url(re.compile(reverse("login-verify") + "$"))
@@ -81,6 +82,7 @@ def test_staff_change_their_password_from_the_menu(
     logged_in, caseworker, password, assert_accessible, page_for
 ):
     page = logged_in
+    page.locator("#user-menu").click()
     page.locator("#main-nav a[href$='/account/']").click()
     assert_accessible(page, "sign-in and security")
     page.locator("main a[href$='/account/password/']").click()
