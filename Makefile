@@ -11,7 +11,7 @@ PORT ?= 8000
 # The suite runs on every core (pytest-xdist); each worker gets its own test database.
 PYTEST_WORKERS ?= auto
 
-.PHONY: run test e2e lint format migrations-check messages install install-browser-deps lock clean
+.PHONY: run test e2e lint format migrations-check messages install install-browser-deps lock clean scan
 
 # Two lock files pin every package, direct and indirect, with their hashes (`make lock`
 # renews both from pyproject.toml): requirements.lock is what production installs,
@@ -88,6 +88,14 @@ format: $(DEV)
 
 migrations-check: $(DEV)
 	$(BIN)/python manage.py makemigrations --check --dry-run
+
+# Third-party scanners (wapiti, sqlmap; tools/scan/requirements.txt) against a local portal,
+# signed in, on a scratch database (docs/security.md "Scanning"). Their own virtualenv: they
+# never enter the product's lock files. Reports under tools/scan/reports/latest/.
+scan: $(RUNTIME)
+	test -x .venv-scan/bin/python || $(PYTHON) -m venv .venv-scan
+	.venv-scan/bin/pip install --quiet --disable-pip-version-check -r tools/scan/requirements.txt
+	.venv-scan/bin/python tools/scan/run.py $(SCAN_ARGS)
 
 # Regenerate .po files after changing strings; .mo files are committed so no gettext is needed to run.
 messages: $(DEV)
