@@ -160,6 +160,9 @@ def test_a_crash_keeps_the_chunks_before_it_whole_and_nothing_of_its_own(
     monkeypatch.setattr(writing, "match_keys_copy", original)
     again = client_import_run(agency=laf, actor=laf_admin, data=data, file_name="a", chunk_size=2)
 
-    assert (again.rows_skipped, again.rows_imported) == (2, 3)
+    # The same file continues the stopped run after its last committed row (row 3).
+    assert run.last_row == 3
+    assert (again.continued_from, again.first_row) == (run, 4)
+    assert (again.rows_skipped, again.rows_imported) == (0, 3)
     assert Client.objects.count() == Client.history.count() == 5
     assert ClientMatchKey.objects.values("client_id").distinct().count() == 5

@@ -65,7 +65,7 @@ def client_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # 404 (not 403) for anyone but the agency's admins, like every page with an id.
     run = (
         ClientImport.objects.filter(pk=pk, agency=request.membership.agency)
-        .select_related("started_by")
+        .select_related("started_by", "continued_from")
         .first()
     )
     if run is None or not policy.may_see_import(request.user, run):
@@ -78,10 +78,12 @@ def client_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         fields=["row_errors", "remarks"],
     )
     remarked = remarks.rows_with_remarks(run, limit=ERRORS_SHOWN)
+    errors = run.row_errors[:ERRORS_SHOWN]
     context = {
         "run": run,
-        "errors": run.row_errors[:ERRORS_SHOWN],
-        "errors_not_shown": max(len(run.row_errors) - ERRORS_SHOWN, 0),
+        "continued_by": ClientImport.objects.filter(continued_from=run).first(),
+        "errors": errors,
+        "errors_not_shown": max(run.rows_rejected - len(errors), 0),
         "remarked": remarked,
         "remarked_not_shown": max(run.rows_with_remarks - len(remarked), 0),
     }

@@ -29,12 +29,31 @@ class ClientImport(models.Model):
     rows_imported = models.PositiveIntegerField(_("imported"), default=0)
     rows_with_remarks = models.PositiveIntegerField(_("imported with remarks"), default=0)
     rows_skipped = models.PositiveIntegerField(_("already imported"), default=0)
-    # [{"row": 12, "errors": ["family_name: ..."]}, ...]: row numbers and reasons, no values.
+    # [{"row": 12, "errors": ["family_name: ..."]}, ...]: row numbers and reasons, no values;
+    # the first ROW_ERRORS_KEPT rejected rows only (`rows_rejected` counts them all).
     row_errors = models.JSONField(_("rejected rows"), default=list)
+    rows_rejected = models.PositiveIntegerField(_("rejected"), default=0)
+    # Resuming (docs/operations.md, "Import: a run that stopped"): the same file (by its
+    # SHA-256) uploaded again by the same agency continues an unfinished run after the
+    # last row whose outcome that run committed. Rows count the header as row 1.
+    file_sha256 = models.CharField(_("SHA-256 of the file"), max_length=64, blank=True)
+    first_row = models.PositiveIntegerField(_("first row of this run"), default=2)
+    last_row = models.PositiveIntegerField(_("last row committed"), default=0)
+    continued_from = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="continued_by",
+        verbose_name=_("continues"),
+    )
+
+    ROW_ERRORS_KEPT = 1000  # a file of 100,000 bad rows must not make a run of 100,000
 
     class Meta:
         verbose_name = _("client import")
         verbose_name_plural = _("client imports")
+        indexes = [models.Index(fields=["agency", "file_sha256"], name="clientimport_agency_file")]
 
     def __str__(self) -> str:
         return f"{self.agency_id} {self.started_at:%Y-%m-%d %H:%M}"

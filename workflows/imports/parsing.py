@@ -36,7 +36,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from django.db.models import Model
+from django.db.models import CharField, Model
 from django.utils.translation import gettext as _
 
 from agencies.models import Agency
@@ -199,28 +199,27 @@ def read_rows(data: bytes) -> ImportFile:
                 "expected": ",".join(COLUMNS),
             }
         )
-    total, started = 0, reader.line_num + 1
+    total, number = 0, 1
     try:
         for record in reader:
+            number += 1
             total += any(cell.strip() for cell in record)
-            started = reader.line_num + 1
-    except csv.Error:  # an unclosed quotation mark makes the rest of the file one field
-        raise ImportFileError(
-            _(
-                "Line %(line)d cannot be read as CSV: probably a quotation mark that is not "
-                "closed. Nothing was imported."
-            )
-            % {"line": started}
-        ) from None
+    except csv.Error as error:
+        raise ImportFileError(_csv_error(error, number + 1)) from None
 
     def rows() -> Iterator[tuple[int, dict[str, str]]]:
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
         next(reader)
+        line = reader.line_num
         for number, record in enumerate(reader, start=2):
+            first_line, line = line + 1, reader.line_num
             if not any(cell.strip() for cell in record):
                 continue
             if len(record) != len(header):
-                yield number, {"__columns__": str(len(record))}
+                found = {"__columns__": str(len(record))}
+                if line > first_line:  # a quoted field ran on over the end of its line
+                    found["__lines__"] = f"{first_line}-{line}"
+                yield number, found
                 continue
             cells = zip(header, record, strict=True)
             yield number, {name: values.cell(value) for name, value in cells}
@@ -228,9 +227,33 @@ def read_rows(data: bytes) -> ImportFile:
     return ImportFile(total=total, encoding=encoding, rows=rows())
 
 
+def _csv_error(error: csv.Error, row: int) -> str:
+    """The file-level refusal for what the csv module cannot read (the reader cannot go
+    on after it): the row, never the value. Checked before anything is written."""
+    if "field limit" in str(error):
+        return _(
+            "Row %(row)d cannot be read: a field is longer than %(max)s characters, which "
+            "no column takes (a quotation mark that is not closed?). Nothing was imported."
+        ) % {"row": row, "max": f"{csv.field_size_limit():,}"}
+    return _(
+        "Row %(row)d cannot be read as CSV: probably a quotation mark that is not closed. "
+        "Nothing was imported."
+    ) % {"row": row}
+
+
 def row_build(row: dict[str, str], *, agency: Agency) -> ImportRow | list[str]:
     """The unsaved client (and document) of one row with its remarks; or, if the row
     cannot describe a person, its reasons as "column: reason" strings (no values)."""
+    if "__lines__" in row:
+        first, last = row["__lines__"].split("-")
+        return [
+            "row: "
+            + _(
+                "a quotation mark is not closed: lines %(first)s to %(last)s of the file "
+                "were read as this one row (%(found)s columns instead of %(expected)d)."
+            )
+            % {"first": first, "last": last, "found": row["__columns__"], "expected": len(COLUMNS)}
+        ]
     if "__columns__" in row:
         return [
             "row: "
@@ -303,7 +326,45 @@ def row_build(row: dict[str, str], *, agency: Agency) -> ImportRow | list[str]:
         document = _new_document(
             doc_type=found.doc_type, number=found.number, issuing_country=found.issuing_country
         )
+    overlong = _overlong(_CLIENT_LENGTHS, client) + _overlong(_DOCUMENT_LENGTHS, document)
+    if overlong:  # the readers above keep to the fields; this guards the database's limits
+        return [
+            f"{name}: " + _("longer than the database field allows: the row was not imported.")
+            for name in overlong
+        ]
     return ImportRow(number=0, client=client, document=document, remarks=remarks)
+
+
+def _lengths(model: type[Model]) -> list[tuple[str, int]]:
+    return [
+        (f.attname, f.max_length)
+        for f in model._meta.concrete_fields
+        if isinstance(f, CharField) and f.max_length
+    ]
+
+
+_CLIENT_LENGTHS = _lengths(Client)
+_DOCUMENT_LENGTHS = _lengths(IdentityDocument)
+# The column a field's value came from, where the names differ.
+_COLUMN_OF_FIELD = {
+    "street": "address_street",
+    "postcode": "address_postcode",
+    "search_name": "family_name",
+    "number": "document_number",
+    "doc_type": "document_type",
+}
+
+
+def _overlong(lengths: list[tuple[str, int]], instance: Model | None) -> list[str]:
+    """Columns whose value is longer than its field (no values named)."""
+    if instance is None:
+        return []
+    found = instance.__dict__
+    return [
+        _COLUMN_OF_FIELD.get(name, name)
+        for name, max_length in lengths
+        if isinstance(found.get(name), str) and len(found[name]) > max_length
+    ]
 
 
 def _identity_errors(row: dict[str, str]) -> list[str]:
@@ -316,10 +377,13 @@ def _identity_errors(row: dict[str, str]) -> list[str]:
             % {"max": EXTERNAL_REF_MAX_LENGTH}
         ]
     family_name = row["family_name"]
-    if len(family_name) > NAME_MAX_LENGTH:
+    if values.too_long(family_name, NAME_MAX_LENGTH):
         return [
             "family_name: "
-            + _("longer than %(max)d characters: not a name (a shifted column?).")
+            + _(
+                "longer than %(max)d characters (or, with its accents and ligatures "
+                "written out, for the search): not a name (a shifted column?)."
+            )
             % {"max": NAME_MAX_LENGTH}
         ]
     name, _remarks = values.name("family_name", family_name, max_length=NAME_MAX_LENGTH)
@@ -328,7 +392,11 @@ def _identity_errors(row: dict[str, str]) -> list[str]:
     original, _remarks = values.name(
         "family_name_original", row["family_name_original"], max_length=NAME_MAX_LENGTH
     )
-    if original and "?" not in original and len(transliterate(original)) <= NAME_MAX_LENGTH:
+    if (
+        original
+        and "?" not in original
+        and not values.too_long(transliterate(original), NAME_MAX_LENGTH)
+    ):
         return []
     return [
         "family_name: "

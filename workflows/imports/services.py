@@ -2,19 +2,26 @@
 
 Rows are written in chunks of `CHUNK_SIZE` rows, each chunk in its own transaction with
 its history rows, documents, permission rows, blocking keys, import remarks and audit
-events: a crash loses at most the chunk being written, and a rerun continues because
-rows whose `external_ref` the agency already holds are skipped. Each row becomes its
-own record; nothing is merged. A row is rejected only when it cannot describe a person
-(see `parsing`); a value the record cannot take becomes an import remark.
+events, and with the run's counts and its `last_row`: a crash loses at most the chunk
+being written, and the run says how far it got. The same file (by SHA-256) uploaded
+again continues the agency's unfinished run after its `last_row`; besides, rows whose
+`external_ref` the agency already holds are skipped. A chunk the database refuses is
+written again row by row, so a bad row is rejected instead of stopping every rerun at
+the same place. Each row becomes its own record; nothing is merged. A row is rejected
+only when it cannot describe a person (see `parsing`); a value the record cannot take
+becomes an import remark. A run keeps the first `ClientImport.ROW_ERRORS_KEPT`
+rejections and counts the rest: 100,000 bad rows make a small run quickly.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import islice
 
-from django.db import transaction
+from django.db import DataError, IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,6 +35,7 @@ from workflows.imports import writing
 from workflows.imports.models import ClientImport, ImportRemark
 from workflows.imports.parsing import (
     IMPORTED_FIELDS,
+    ImportFileError,
     ImportRow,
     read_rows,
     row_build,
@@ -36,6 +44,7 @@ from workflows.imports.parsing import (
 from workflows.imports.values import REMARK_VALUE_MAX
 
 CHUNK_SIZE = 1000
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -43,6 +52,11 @@ class _Chunk:
     rows: list[ImportRow] = field(default_factory=list)
     errors: list[dict] = field(default_factory=list)
     skipped: int = 0  # already held before the chunk was validated
+    last_row: int = 0  # the file's row number of the chunk's last row
+
+
+class ImportBusy(ImportFileError):
+    """The same file is being continued by another run right now."""
 
 
 def client_import_run(
@@ -56,67 +70,35 @@ def client_import_run(
 ) -> ClientImport:
     """Import the CSV `data` for `agency`; return the recorded run.
 
-    Deliberately not one transaction: each chunk commits on its own (see module doc).
-    Raises `parsing.ImportFileError`, with nothing written, if the file cannot be read.
+    Deliberately not one transaction: each chunk commits on its own with the run's
+    `last_row` (see module doc). If the agency's last run of the same file (by SHA-256)
+    did not finish, this run continues it after its last committed row. Raises
+    `parsing.ImportFileError`, with nothing written, if the file cannot be read.
     """
     source = read_rows(data)
     total, rows = source.total, source.rows
-    # Every write here commits in its own transaction with its audit events, also when
-    # the caller (the upload view, a command) runs without one.
-    with transaction.atomic(), audit_buffer():
-        run = ClientImport.objects.create(
-            agency=agency,
-            started_by=_user(actor),
-            file_name=file_name[:255],
-            encoding=source.encoding,
-            rows_total=total,
-        )
-        audit_record(
-            actor=actor,
-            action=AuditEvent.Action.CREATE,
-            obj=run,
-            fields=["file_name", "rows_total"],
-        )
+    run = _run_start(
+        agency=agency,
+        actor=actor,
+        digest=hashlib.sha256(data).hexdigest(),
+        file_name=file_name,
+        encoding=source.encoding,
+        total=total,
+    )
     seen_refs: dict[str, int] = {}
     statistics = writing.Statistics()
     done = 0
     while batch := list(islice(rows, chunk_size)):
-        # Rows the agency already holds are skipped unchecked: a rerun is quick. The check
-        # that counts is repeated under lock when the chunk is written.
-        refs = [values.get("external_ref", "") for _number, values in batch]
-        held = set(
-            Client.objects.filter(
-                registered_by=agency, external_ref__in=[r for r in refs if r]
-            ).values_list("external_ref", flat=True)
-        )
-        chunk = _Chunk()
-        for (number, values), ref in zip(batch, refs, strict=True):
-            if ref and ref in seen_refs:
-                chunk.errors.append(
-                    {
-                        "row": number,
-                        "errors": [
-                            "external_ref: "
-                            + _("appears more than once in this file (first in row %(row)d).")
-                            % {"row": seen_refs[ref]}
-                        ],
-                    }
-                )
-                continue
-            if ref:
-                seen_refs[ref] = number
-            if ref in held:
-                chunk.skipped += 1
-                continue
-            result = row_build(values, agency=agency)
-            if isinstance(result, list):
-                chunk.errors.append({"row": number, "errors": result})
-            else:
-                result.number = number
-                chunk.rows.append(result)
-        _chunk_write(run=run, chunk=chunk, agency=agency, actor=actor)
-        statistics.written_rows(len(chunk.rows))
         done += len(batch)
+        todo = [(number, values) for number, values in batch if number >= run.first_row]
+        for number, values in batch[: len(batch) - len(todo)]:  # the continued run's
+            if ref := values.get("external_ref", ""):
+                seen_refs.setdefault(ref, number)
+        if todo:
+            chunk = _chunk_build(batch=todo, agency=agency, seen_refs=seen_refs)
+            imported = run.rows_imported
+            _chunk_commit(run=run, chunk=chunk, agency=agency, actor=actor)
+            statistics.written_rows(run.rows_imported - imported)
         if progress:
             progress(done, total)
     run.finished_at = timezone.now()
@@ -124,64 +106,209 @@ def client_import_run(
     return run
 
 
+def _run_start(
+    *, agency: Agency, actor, digest: str, file_name: str, encoding: str, total: int
+) -> ClientImport:
+    """Record the run; it continues the agency's last unfinished run of the same file."""
+    earlier = (
+        ClientImport.objects.filter(
+            agency=agency,
+            file_sha256=digest,
+            finished_at__isnull=True,
+            continued_by__isnull=True,
+        )
+        .order_by("-pk")
+        .first()
+    )
+    # Every write here commits in its own transaction with its audit events, also when
+    # the caller (the upload view, a command) runs without one.
+    try:
+        with transaction.atomic(), audit_buffer():
+            run = ClientImport.objects.create(
+                agency=agency,
+                started_by=_user(actor),
+                file_name=file_name[:255],
+                file_sha256=digest,
+                encoding=encoding,
+                rows_total=total,
+                continued_from=earlier,
+                first_row=earlier.last_row + 1 if earlier and earlier.last_row else 2,
+            )
+            audit_record(
+                actor=actor,
+                action=AuditEvent.Action.CREATE,
+                obj=run,
+                fields=["file_name", "rows_total", "continued_from"],
+            )
+    except IntegrityError:  # continued_from is unique: another upload took it over
+        raise ImportBusy(
+            _(
+                "This file is being imported right now (it was uploaded again while the "
+                "import ran). Wait for that import to finish, then look at its result."
+            )
+        ) from None
+    return run
+
+
+def _chunk_build(
+    *, batch: list[tuple[int, dict[str, str]]], agency: Agency, seen_refs: dict[str, int]
+) -> _Chunk:
+    """Read the rows of one chunk: records to write, rejections, rows already held."""
+    # Rows the agency already holds are skipped unchecked: a rerun is quick. The check
+    # that counts is repeated under lock when the chunk is written.
+    refs = [values.get("external_ref", "") for _number, values in batch]
+    held = set(
+        Client.objects.filter(
+            registered_by=agency, external_ref__in=[r for r in refs if r]
+        ).values_list("external_ref", flat=True)
+    )
+    chunk = _Chunk(last_row=batch[-1][0])
+    for (number, values), ref in zip(batch, refs, strict=True):
+        if ref and ref in seen_refs:
+            chunk.errors.append(
+                {
+                    "row": number,
+                    "errors": [
+                        "external_ref: "
+                        + _("appears more than once in this file (first in row %(row)d).")
+                        % {"row": seen_refs[ref]}
+                    ],
+                }
+            )
+            continue
+        if ref:
+            seen_refs[ref] = number
+        if ref in held:
+            chunk.skipped += 1
+            continue
+        result = row_build(values, agency=agency)
+        if isinstance(result, list):
+            chunk.errors.append({"row": number, "errors": result})
+        else:
+            result.number = number
+            chunk.rows.append(result)
+    return chunk
+
+
+def _chunk_commit(*, run: ClientImport, chunk: _Chunk, agency: Agency, actor) -> None:
+    """Write the chunk; if the database refuses it, write its rows one by one, so that
+    the row it refuses is rejected and the run goes on (a rerun would stop at it again).
+    Each attempt is one transaction: a refused one leaves nothing behind."""
+    try:
+        _chunk_write(run=run, chunk=chunk, agency=agency, actor=actor)
+        return
+    except _REFUSED as error:
+        logger.warning(
+            "import %s: chunk ending at row %s refused (%s), writing it row by row",
+            run.pk,
+            chunk.last_row,
+            type(error).__name__,
+        )
+    run.refresh_from_db()
+    rows, chunk.rows = chunk.rows, []
+    for row in rows:
+        try:
+            _chunk_write(
+                run=run, chunk=_Chunk(rows=[row], last_row=row.number), agency=agency, actor=actor
+            )
+        except _REFUSED as error:
+            logger.warning(
+                "import %s: row %s refused (%s)", run.pk, row.number, type(error).__name__
+            )
+            run.refresh_from_db()
+            chunk.errors.append(
+                {
+                    "row": row.number,
+                    "errors": [
+                        "row: "
+                        + _(
+                            "the database refused a value of this row; nothing of the row "
+                            "was saved."
+                        )
+                    ],
+                }
+            )
+    chunk.errors.sort(key=lambda entry: entry["row"])
+    _chunk_write(run=run, chunk=chunk, agency=agency, actor=actor)
+
+
+# A value the database does not take (too long, a NUL character, a broken constraint):
+# raised inside the chunk's transaction, which is rolled back whole.
+_REFUSED = (DataError, IntegrityError, ValueError)
+
+
 def _chunk_write(*, run: ClientImport, chunk: _Chunk, agency: Agency, actor) -> None:
-    """Write one chunk: all of it with its run counts and audit events, or nothing."""
+    """Write one chunk: all of it with its run counts, its last row and audit events, or
+    nothing."""
     with transaction.atomic(), audit_buffer():
-        # Serialises imports into the same agency, so the external_ref check holds.
-        Agency.objects.select_for_update().filter(pk=agency.pk).first()
-        refs = [row.client.external_ref for row in chunk.rows if row.client.external_ref]
-        existing = set(
-            Client.objects.filter(registered_by=agency, external_ref__in=refs).values_list(
-                "external_ref", flat=True
-            )
+        if chunk.rows:
+            _records_write(run=run, chunk=chunk, agency=agency, actor=actor)
+        rejected = len(chunk.errors)
+        room = ClientImport.ROW_ERRORS_KEPT - len(run.row_errors)
+        fields = ["rows_imported", "rows_with_remarks", "rows_skipped", "rows_rejected"]
+        if rejected and room > 0:
+            run.row_errors = [*run.row_errors, *chunk.errors[:room]]
+            fields.append("row_errors")
+        run.rows_rejected += rejected
+        run.rows_skipped += chunk.skipped
+        run.last_row = max(run.last_row, chunk.last_row)
+        run.save(update_fields=[*fields, "last_row"])
+
+
+def _records_write(*, run: ClientImport, chunk: _Chunk, agency: Agency, actor) -> None:
+    # Serialises imports into the same agency, so the external_ref check holds.
+    Agency.objects.select_for_update().filter(pk=agency.pk).first()
+    refs = [row.client.external_ref for row in chunk.rows if row.client.external_ref]
+    existing = set(
+        Client.objects.filter(registered_by=agency, external_ref__in=refs).values_list(
+            "external_ref", flat=True
         )
-        new_rows = [row for row in chunk.rows if row.client.external_ref not in existing]
-        clients = [row.client for row in new_rows]
-        _reference_codes_unique(clients)
-        documents = writing.records_write(
-            clients=clients,
-            documents=[(index, row.document) for index, row in enumerate(new_rows) if row.document],
-            user=_user(actor),
-            when=timezone.now(),
+    )
+    new_rows = [row for row in chunk.rows if row.client.external_ref not in existing]
+    clients = [row.client for row in new_rows]
+    _reference_codes_unique(clients)
+    documents = writing.records_write(
+        clients=clients,
+        documents=[(index, row.document) for index, row in enumerate(new_rows) if row.document],
+        user=_user(actor),
+        when=timezone.now(),
+    )
+    access_grant_owner_bulk(clients=clients, agency=agency)
+    remarks = [
+        ImportRemark(
+            run_id=run.pk,
+            client_id=row.client.pk,
+            agency_id=agency.pk,
+            row=row.number,
+            column=remark.column,
+            section=section_of_column(remark.column),
+            reason=remark.reason,
+            value=remark.value[:REMARK_VALUE_MAX],
         )
-        access_grant_owner_bulk(clients=clients, agency=agency)
-        remarks = [
-            ImportRemark(
-                run_id=run.pk,
-                client_id=row.client.pk,
-                agency_id=agency.pk,
-                row=row.number,
-                column=remark.column,
-                section=section_of_column(remark.column),
-                reason=remark.reason,
-                value=remark.value[:REMARK_VALUE_MAX],
-            )
-            for row in new_rows
-            for remark in row.remarks
-        ]
-        writing.objects_insert(ImportRemark, remarks)
-        ids = [client.pk for client in clients]
-        if ids:
-            audit_record(
-                actor=actor,
-                action=AuditEvent.Action.CREATE,
-                object_type="clients.client",
-                object_ids=ids,
-                fields=IMPORTED_FIELDS,
-            )
-        if documents:
-            audit_record(
-                actor=actor,
-                action=AuditEvent.Action.CREATE,
-                object_type="clients.identitydocument",
-                object_ids=[document.pk for document in documents],
-                fields=["doc_type", "number", "issuing_country"],
-            )
-        run.rows_imported += len(clients)
-        run.rows_with_remarks += sum(1 for row in new_rows if row.remarks)
-        run.rows_skipped += chunk.skipped + len(chunk.rows) - len(new_rows)
-        run.row_errors = [*run.row_errors, *chunk.errors]
-        run.save(update_fields=["rows_imported", "rows_with_remarks", "rows_skipped", "row_errors"])
+        for row in new_rows
+        for remark in row.remarks
+    ]
+    writing.objects_insert(ImportRemark, remarks)
+    ids = [client.pk for client in clients]
+    if ids:
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.CREATE,
+            object_type="clients.client",
+            object_ids=ids,
+            fields=IMPORTED_FIELDS,
+        )
+    if documents:
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.CREATE,
+            object_type="clients.identitydocument",
+            object_ids=[document.pk for document in documents],
+            fields=["doc_type", "number", "issuing_country"],
+        )
+    run.rows_imported += len(clients)
+    run.rows_with_remarks += sum(1 for row in new_rows if row.remarks)
+    run.rows_skipped += len(chunk.rows) - len(new_rows)  # imported meanwhile by another run
 
 
 def _reference_codes_unique(clients: list[Client]) -> None:

@@ -26,7 +26,8 @@ class Command(BaseCommand):
         "without external_ref are imported on every run. Rows that cannot describe a person "
         "(no family name) are rejected; a value the record cannot take is left out and kept "
         "as a remark on the record. Both are reported by row number (the header is row 1) "
-        "and column, never with the value."
+        "and column, never with the value. If a run stops, what it wrote stays; running the "
+        "command again with the same file continues after the last row that run committed."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -65,11 +66,16 @@ class Command(BaseCommand):
         if progress:
             sys.stderr.write("\n")
         seconds = time.monotonic() - started
+        if run.continued_from_id:
+            self.stdout.write(
+                f"Rows 2-{run.first_row - 1} were processed by import {run.continued_from_id}, "
+                f"which stopped; this run continued from row {run.first_row}."
+            )
         for entry in run.row_errors[:ERRORS_SHOWN]:
             self.stdout.write(f"row {entry['row']}: rejected: " + "; ".join(entry["errors"]))
-        if len(run.row_errors) > ERRORS_SHOWN:
+        if run.rows_rejected > ERRORS_SHOWN:
             self.stdout.write(
-                f"... {len(run.row_errors) - ERRORS_SHOWN} more bad rows, see import {run.pk}"
+                f"... {run.rows_rejected - ERRORS_SHOWN} more bad rows, see import {run.pk}"
             )
         if options["verbosity"] > 1:
             for entry in rows_with_remarks(run, limit=ERRORS_SHOWN):
@@ -78,7 +84,7 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"Import {run.pk} ({run.encoding}): {run.rows_total} rows, "
                 f"{run.rows_imported} imported ({run.rows_with_remarks} of them with remarks), "
-                f"{run.rows_skipped} skipped (already imported), {len(run.row_errors)} rejected "
+                f"{run.rows_skipped} skipped (already imported), {run.rows_rejected} rejected "
                 f"in {seconds:.1f} s ({run.rows_total / max(seconds, 0.001):.0f} rows/s)."
             )
         )
