@@ -110,6 +110,22 @@ def household_members(user, client: Client) -> QuerySet[Client]:
     )
 
 
+def household_members_not_shared(user, client: Client) -> list[Client]:
+    """The other members of the client's household that the user's agency may not see
+    (registered elsewhere, not handed over): the page says they exist, so that nobody
+    registers them again, and offers to ask for them."""
+    if client.household_id is None:
+        return []
+    members = Client.objects.filter(
+        household_id=client.household_id, merged_into__isnull=True
+    ).exclude(pk=client.pk)
+    return list(
+        policy.clients_hidden_from(user, members)
+        .select_related("registered_by")
+        .order_by("household_role", "pk")
+    )
+
+
 def survivor_visible_to(user, pk: int) -> Client | None:
     """The record `pk` was merged into (following chains of merges), if the user's agency
     may see it; None for a record not merged, or a survivor the user may not see."""

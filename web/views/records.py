@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from access import policy, selectors
+from access import hints, policy, selectors
 from access.guards import clients_shown, get_client_for, get_document_for, staff_required
 from access.hints import search_hints
 from access.throttle import throttled
@@ -85,12 +85,24 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
         list(selectors.household_members(request.user, client)) if "household" in shown else []
     )
     clients_shown(request, members, fields=["household"])
+    not_shared = (
+        [
+            hints.hint_of(request.user, member)
+            for member in selectors.household_members_not_shared(request.user, client)
+        ]
+        if "household" in shown
+        else []
+    )
+    clients_shown(
+        request, [hint.client_id for hint in not_shared], fields=["household", "existence_hint"]
+    )
     merged_from = list(review.merges_into(client))
     for merge in merged_from:
         merge.may_undo = policy.may_merge(request.user, client, merge.merged)
     context = {
         "client": client,
         "members": members,
+        "members_not_shared": not_shared,
         "documents": client.documents.all() if "documents" in shown else [],
         "case_notes": (
             client.case_notes.select_related("agency", "author") if "case_notes" in shown else []
