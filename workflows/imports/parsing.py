@@ -182,7 +182,10 @@ def read_rows(data: bytes) -> ImportFile:
     first_line = text.split("\n", 1)[0]
     delimiter = max(";,\t", key=first_line.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = [name.strip().strip("\ufeff").lower() for name in next(reader, [])]
+    try:
+        header = [name.strip().strip("\ufeff").lower() for name in next(reader, [])]
+    except csv.Error as error:
+        raise ImportFileError(_csv_error(error, 1)) from None
     if not any(header):
         raise ImportFileError(_("The file is empty."))
     missing = [name for name in COLUMNS if name not in header]

@@ -98,9 +98,11 @@ def copy_rows(
     columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
     table = connection.ops.quote_name(model._meta.db_table)
     sql = f"COPY {table} ({columns}) FROM STDIN"  # noqa: S608 - names from the models
-    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-        for row in rows:
-            copy.write_row(row)
+    # The driver's own cursor: its errors raised as Django's (DataError, IntegrityError).
+    with connection.wrap_database_errors, connection.cursor() as cursor:
+        with cursor.cursor.copy(sql) as copy:
+            for row in rows:
+                copy.write_row(row)
 
 
 def objects_insert(model: type[models.Model], objs: Sequence[models.Model]) -> None:
