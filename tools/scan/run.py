@@ -5,8 +5,9 @@ What it does, in order (docs/security.md "Scanning"):
 1. drops and recreates a scratch PostgreSQL database (`portal_scan`), migrates it and
    seeds the demo data (`seed_demo --force`), then gives the scan accounts an
    authenticator (tools/scan/prepare.py);
-2. starts the portal on 127.0.0.1 with production settings (DEBUG off, second factor
-   enforced, Redis cache), except what plain HTTP on a loopback address needs: no HTTPS
+2. starts the portal on 127.0.0.1 under gunicorn (runserver where the runtime has no
+   gunicorn) with production settings (DEBUG off, second factor enforced, Redis cache),
+   except what plain HTTP on a loopback address needs: no HTTPS
    redirect and cookies without Secure (hence without the `__Host-` prefix);
 3. signs in as a caseworker and a supervisor the way a person does (password, then the
    TOTP code) and hands the session cookies to the scanners;
@@ -58,12 +59,17 @@ REDIS_DB = 15
 CACHE_PREFIX = "portal-scan"
 PASSWORD = "demo"  # seed_demo's password for every demo user
 CASEWORKER, SUPERVISOR = "laf.caseworker", "laf.supervisor"
-# wapiti modules: the default set without ssl (no TLS here) and ssrf (needs wapiti's
-# endpoint on the internet), plus crlf, csrf, methods, ldap, backup and htaccess.
+# wapiti modules: the default set without ssl (no TLS here) and ssrf (its payloads point
+# at wapiti's server on the internet), plus crlf, csrf, methods and backup. Left out: ldap
+# (the portal speaks no LDAP), htaccess (Apache), the brute-force, CMS and fingerprinting
+# modules, and those that need the internet (nikto, wapp, log4shell, xxe, takeover).
 WAPITI_MODULES = (
-    "cookieflags,csp,http_headers,exec,file,permanentxss,redirect,sql,upload,xss,"
-    "crlf,csrf,methods,ldap,backup,htaccess"
+    "cookieflags,csp,http_headers,csrf,methods,exec,file,sql,xss,permanentxss,redirect,"
+    "crlf,upload,backup"
 )
+# The supervisor's pages (audit log, who saw a record, review queue, inbox decisions):
+# the injection modules only.
+WAPITI_MODULES_SUPERVISOR = "exec,file,sql,xss,permanentxss,redirect,crlf"
 # Never requested by the crawler: they end the session or change how the account signs in.
 EXCLUDED_PATHS = (
     "/logout/",
@@ -79,8 +85,8 @@ NUMBER = re.compile(r"/\d+/")
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--wapiti-seconds", type=int, default=120, help="wapiti's crawl")
-    parser.add_argument("--attack-seconds", type=int, default=40, help="each wapiti module")
+    parser.add_argument("--wapiti-seconds", type=int, default=90, help="wapiti's crawl")
+    parser.add_argument("--attack-seconds", type=int, default=60, help="each wapiti module")
     parser.add_argument("--sqlmap-seconds", type=int, default=150, help="each sqlmap target")
     parser.add_argument("--clients", type=int, default=300, help="demo records to seed")
     parser.add_argument("--keep-db", action="store_true", help="leave portal_scan for triage")
@@ -101,7 +107,8 @@ def main() -> int:
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     env = _server_env(out)
-    server = wapiti = None
+    server = None
+    wapitis: list[dict] = []
     summary: dict = {"started": datetime.now(UTC).isoformat(timespec="seconds"), "base": base}
     try:
         _step("scratch database")
@@ -111,8 +118,8 @@ def main() -> int:
         prepared = _prepare(env, out)
         summary["setup_seconds"] = round(time.monotonic() - started)
 
-        _step(f"portal on {base} (DEBUG off, second factor enforced)")
-        server = _server_start(env, port, out / "server.log")
+        server, summary["server_kind"] = _server_start(env, port, out / "server.log")
+        _step(f"portal on {base} ({summary['server_kind']}, DEBUG off, second factor enforced)")
         _wait_ready(base, server)
         caseworker = _sign_in(base, CASEWORKER, prepared["totp"][CASEWORKER])
         supervisor = _sign_in(base, SUPERVISOR, prepared["totp"][SUPERVISOR])
@@ -120,20 +127,23 @@ def main() -> int:
         # Both scanners at once (the portal serves requests in threads, as it does in
         # production): wapiti crawls and attacks while sqlmap works through its endpoints.
         _step(
-            f"wapiti as {CASEWORKER} (crawl {args.wapiti_seconds} s, then at most "
-            f"{args.attack_seconds} s per module) and, alongside, sqlmap (at most "
-            f"{args.sqlmap_seconds} s per endpoint)"
+            f"wapiti as {CASEWORKER} and as {SUPERVISOR} (crawl {args.wapiti_seconds} s, "
+            f"then at most {args.attack_seconds} s per module) and, alongside, sqlmap (at "
+            f"most {args.sqlmap_seconds} s per endpoint)"
         )
-        wapiti = _wapiti_start(base, caseworker, prepared, out, args)
+        wapitis = [
+            _wapiti_start(base, CASEWORKER, caseworker, _starts(prepared, CASEWORKER), out, args),
+            _wapiti_start(base, SUPERVISOR, supervisor, _starts(prepared, SUPERVISOR), out, args),
+        ]
         summary["sqlmap"] = _sqlmap_all(base, caseworker, supervisor, prepared, out, args)
-        summary["wapiti"] = _wapiti_finish(wapiti, args)
+        summary["wapiti"] = {run["user"]: _wapiti_finish(run, args) for run in wapitis}
         summary["signed_in_at_end"] = {
             CASEWORKER: _still_signed_in(caseworker),
             SUPERVISOR: _still_signed_in(supervisor),
         }
     finally:
-        if wapiti is not None:
-            _server_stop(wapiti["process"])  # a no-op when it has finished
+        for run in wapitis:
+            _server_stop(run["process"])  # a no-op when it has finished
         if server is not None:
             _server_stop(server)
         if args.keep_db:
@@ -192,6 +202,7 @@ def _server_env(out: Path) -> dict[str, str]:
         EMAIL_URL="consolemail://",  # alerts into server.log
         AUDIT_ANCHOR_PATH=str(out / "audit-anchor"),
         LOG_LEVEL="INFO",
+        LOG_FORMAT="text",  # tracebacks line by line: the summary names each 500's exception
         PYTHONUNBUFFERED="1",
     )
     return env
@@ -260,18 +271,34 @@ def _prepare(env: dict, out: Path) -> dict:
     sys.exit(f"tools/scan/prepare.py failed; see {out / 'setup.log'}")
 
 
-def _server_start(env: dict, port: int, log: Path) -> subprocess.Popen:
-    # Django's development server, single process and threaded, with DEBUG off: it serves
-    # the same application and middleware as a WSGI server would (gunicorn is not among
-    # the product's dependencies).
-    return subprocess.Popen(
-        [str(PRODUCT_PYTHON), "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
+def _server_start(env: dict, port: int, log: Path) -> tuple[subprocess.Popen, str]:
+    """gunicorn, the production application server (issue 13), where the runtime has it;
+    else Django's development server with DEBUG off (the same application and middleware).
+    Either writes an access log line per request into server.log."""
+    gunicorn = PRODUCT_PYTHON.parent / "gunicorn"
+    if gunicorn.exists():
+        command = [
+            str(gunicorn), "registration_portal.wsgi",
+            "--bind", f"127.0.0.1:{port}",
+            "--workers", "2",
+            "--threads", "4",
+            "--timeout", "120",
+            "--access-logfile", "-",
+            "--error-logfile", "-",
+        ]  # fmt: skip
+        kind = "gunicorn"
+    else:
+        command = [str(PRODUCT_PYTHON), "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"]
+        kind = "runserver"
+    process = subprocess.Popen(
+        command,
         env=env,
         cwd=ROOT,
         stdout=log.open("w"),
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
+    return process, kind
 
 
 def _server_stop(server: subprocess.Popen) -> None:
@@ -364,28 +391,46 @@ def _cookie_header(client: httpx.Client) -> str:
 # --- wapiti ----------------------------------------------------------------------------------
 
 
-def _wapiti_start(base: str, client: httpx.Client, prepared: dict, out: Path, args) -> dict:
-    report = out / "wapiti.json"
-    starts = [
+def _starts(prepared: dict, user: str) -> list[str]:
+    """Where each crawl starts. It goes one link deep from here (-d 1): the forms of these
+    pages are attacked, not the same forms of three hundred other records."""
+    record, agency = prepared["client"], prepared["agency"]
+    if user == SUPERVISOR:
+        return [
+            "/audit/",
+            f"/audit/?actor={CASEWORKER}&client={record}&order=oldest",
+            f"/audit/clients/{record}/?days=30",
+            "/clients/duplicates/",
+            "/inbox/",
+            f"/clients/{record}/",
+        ]
+    return [
         "/clients/",
         "/clients/new/",
         "/clients/import/",
-        "/clients/duplicates/",
-        f"/clients/{prepared['client']}/",
-        f"/clients/{prepared['client']}/history/",
-        f"/clients/{prepared['client']}/handover/?agency={prepared['agency']}",
+        f"/clients/{record}/",
+        f"/clients/{record}/history/",
+        f"/clients/{record}/handover/?agency={agency}",
+        f"/clients/{record}/sheet/",
         "/inbox/",
         "/account/",
         "/account/sessions/",
     ]
+
+
+def _wapiti_start(
+    base: str, user: str, client: httpx.Client, starts: list[str], out: Path, args
+) -> dict:
+    name = "wapiti" if user == CASEWORKER else "wapiti-supervisor"
+    report = out / f"{name}.json"
     command = [
         str(SCAN_BIN / "wapiti"),
         "-u", f"{base}/",
         "--scope", "folder",
         "-C", _cookie_header(client),
-        "-m", WAPITI_MODULES,
+        "-m", WAPITI_MODULES if user == CASEWORKER else WAPITI_MODULES_SUPERVISOR,
         "--skip", "csrfmiddlewaretoken",
-        "-d", "5",
+        "-d", "1",
         "--max-links-per-page", "60",
         "--max-files-per-dir", "40",
         "--max-scan-time", str(args.wapiti_seconds),
@@ -394,30 +439,35 @@ def _wapiti_start(base: str, client: httpx.Client, prepared: dict, out: Path, ar
         "-t", "20",
         "-f", "json",
         "-o", str(report),
-        "--store-session", str(out / "wapiti-session"),
-        "--store-config", str(out / "wapiti-config"),
+        "--store-session", str(out / f"{name}-session"),
+        "--store-config", str(out / f"{name}-config"),
         "--flush-session",
         "--no-bugreport",
         "-v", "1",
-        "--log", str(out / "wapiti.log"),
+        "--log", str(out / f"{name}.log"),
     ]  # fmt: skip
     for start in starts:
         command += ["-s", base + start]
     for path in EXCLUDED_PATHS:
         command += ["-x", f"{base}{path}", "-x", f"{base}{path}*"]
-    log = (out / "wapiti.stdout").open("w")
+    log = (out / f"{name}.stdout").open("w")
     log.write(f"$ {' '.join(command)}\n")
     log.flush()
     process = subprocess.Popen(
         command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
     )
-    return {"process": process, "began": time.monotonic(), "report": report}
+    return {
+        "user": user,
+        "process": process,
+        "began": time.monotonic(),
+        "report": report,
+        "modules": len(command[command.index("-m") + 1].split(",")),
+    }
 
 
 def _wapiti_finish(wapiti: dict, args) -> dict:
     """Waits for wapiti (killed, without a report, if far beyond its own time bounds)."""
-    modules = len(WAPITI_MODULES.split(","))
-    limit = args.wapiti_seconds + modules * args.attack_seconds + 180
+    limit = args.wapiti_seconds + wapiti["modules"] * args.attack_seconds + 180
     process, report = wapiti["process"], wapiti["report"]
     try:
         process.wait(max(1, limit - (time.monotonic() - wapiti["began"])))
@@ -425,7 +475,7 @@ def _wapiti_finish(wapiti: dict, args) -> dict:
         _server_stop(process)
     seconds = round(time.monotonic() - wapiti["began"])
     if not report.exists():
-        error = f"no report (exit {process.returncode}); see wapiti.stdout"
+        error = f"no report (exit {process.returncode}); see {report.stem}.stdout"
         return {"error": error, "seconds": seconds}
     data = json.loads(report.read_text())
     findings = {}
@@ -586,18 +636,21 @@ def _exception_before(lines: list[str], number: int) -> str | None:
 
 
 def _summary_text(summary: dict, out: Path) -> str:
-    lines = [f"Scan of {summary['base']} in {summary.get('seconds', '?')} s; reports: {out}"]
-    wapiti = summary.get("wapiti") or {}
-    lines.append(
-        f"wapiti {wapiti.get('version', '?')}: {wapiti.get('seconds', '?')} s, "
-        f"{wapiti.get('crawled_pages', '?')} pages crawled"
-        + (f"; {wapiti['error']}" if "error" in wapiti else "")
-    )
-    for category, items in sorted((wapiti.get("findings") or {}).items()):
-        lines.append(f"  {len(items):4d}  {category}")
-    if not wapiti.get("findings"):
-        lines.append("     0  findings")
-    lines.append(f"  still signed in at the end: {summary.get('signed_in_at_end')}")
+    lines = [
+        f"Scan of {summary['base']} ({summary.get('server_kind')}) in "
+        f"{summary.get('seconds', '?')} s; reports: {out}"
+    ]
+    for user, wapiti in (summary.get("wapiti") or {}).items():
+        lines.append(
+            f"{wapiti.get('version', 'wapiti')} as {user}: {wapiti.get('seconds', '?')} s, "
+            f"{wapiti.get('crawled_pages', '?')} pages and forms"
+            + (f"; {wapiti['error']}" if "error" in wapiti else "")
+        )
+        for category, items in sorted((wapiti.get("findings") or {}).items()):
+            lines.append(f"  {len(items):4d}  {category}")
+        if not wapiti.get("findings"):
+            lines.append("     0  findings")
+    lines.append(f"still signed in at the end: {summary.get('signed_in_at_end')}")
     lines.append("sqlmap:")
     for result in summary.get("sqlmap") or []:
         errors = ", ".join(f"{code}×{n}" for code, n in result["http_errors"].items())
