@@ -18,6 +18,7 @@ from audit.forms import EventFilterForm
 from audit.models import AuditEvent
 from audit.services import audit_record
 from core.csv import csv_text
+from core.params import positive_int
 
 
 @audited_view(may=policy.may_read_audit)
@@ -29,11 +30,10 @@ def event_list(request: HttpRequest) -> HttpResponse:
     if criteria.get("client"):
         record = access_selectors.record_objects(criteria["client"])
     events = selectors.events_filtered(visible, criteria, record=record)
-    after = request.GET.get("after")
     page, cursor = selectors.events_page(
         events,
         oldest_first=criteria.get("order") == "oldest",
-        after=int(after) if after and after.isdigit() else None,
+        after=positive_int(request.GET.get("after")),
     )
     audit_record(
         actor=request.user,
@@ -156,8 +156,7 @@ def _csv_response(client, rows: list[AccessRow]) -> HttpResponse:
 
 
 def _days(request: HttpRequest) -> int:
-    raw = request.GET.get("days", "30")
-    return min(int(raw), 3650) if raw.isdigit() and int(raw) > 0 else 30
+    return positive_int(request.GET.get("days"), maximum=3650) or 30
 
 
 def _query_without_cursor(request: HttpRequest) -> str:

@@ -20,6 +20,7 @@ from access.guards import clients_shown, get_client_for, record_denied, staff_re
 from audit.models import AuditEvent
 from clients.models import Client
 from core.identity.score import reason_labels
+from core.params import positive_int
 from core.sections import IDENTITY
 from workflows.duplicates import proposals, review, services
 from workflows.duplicates.fields import CHOICE_NAMES
@@ -90,7 +91,7 @@ def duplicate_pair(request: HttpRequest, pk: int) -> HttpResponse:
         # Across agencies the record registered earlier remains; nobody chooses it.
         selected_survivor = str(survivor_across_agencies(a, b).pk)
     else:
-        selected_survivor = request.POST.get("survivor") or str(a.pk)
+        selected_survivor = str(positive_int(request.POST.get("survivor")) or a.pk)
     survivor_key = "b" if selected_survivor == str(b.pk) else "a"
     choosable = choice_sections(a, b)
     proposed = pending.choices if pending else {}
@@ -144,7 +145,6 @@ def _decide(
     request: HttpRequest, pair: DuplicatePair, a, b, pending: MergeProposal | None
 ) -> HttpResponse | None:
     decision = request.POST.get("decision", "")
-    survivor = request.POST.get("survivor", "")
     choices = {
         name: request.POST[f"choice_{name}"]
         for name in CHOICE_NAMES
@@ -166,7 +166,7 @@ def _decide(
             pair=pair,
             actor=request.user,
             decision=decision,
-            survivor_id=int(survivor) if survivor.isdigit() else None,
+            survivor_id=positive_int(request.POST.get("survivor")),
             choices=choices,
         )
     except ValidationError as error:

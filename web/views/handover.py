@@ -21,6 +21,7 @@ from access.hints import client_from_hint
 from access.models import AccessRequest, Grant
 from access.throttle import throttled
 from agencies.models import Agency
+from core.params import positive_int
 from core.sections import SECTIONS
 from web.forms import add_service_errors
 from workflows.handover import selectors, services
@@ -101,10 +102,10 @@ def grant_revoke(request: HttpRequest, grant_pk: int) -> HttpResponse:
 
 def _receiving_agency(request: HttpRequest, own: Agency) -> Agency | None:
     """The agency chosen so far (GET ?agency= proposes its purpose profile)."""
-    raw = request.POST.get("agency") or request.GET.get("agency")
-    if not raw or not str(raw).isdigit():
+    agency_id = positive_int(request.POST.get("agency") or request.GET.get("agency"))
+    if agency_id is None:
         return None
-    return Agency.objects.filter(pk=raw, is_active=True).exclude(pk=own.pk).first()
+    return Agency.objects.filter(pk=agency_id, is_active=True).exclude(pk=own.pk).first()
 
 
 @staff_required
@@ -210,18 +211,22 @@ def request_decide(request: HttpRequest, pk: int) -> HttpResponse:
     form = RequestDecisionForm(request.POST or None, requested_sections=access_request.sections)
     if request.method == "POST" and form.is_valid():
         approve = request.POST.get("decision") == "approve"
-        services.access_request_decide(
-            actor=request.user,
-            request=access_request,
-            approve=approve,
-            sections=form.cleaned_data["sections"],
-            expires_on=form.cleaned_data["expires_on"],
-            note=form.cleaned_data["note"],
-        )
-        if approve:
-            messages.success(request, _("Access has been granted."))
+        try:
+            services.access_request_decide(
+                actor=request.user,
+                request=access_request,
+                approve=approve,
+                sections=form.cleaned_data["sections"],
+                expires_on=form.cleaned_data["expires_on"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
         else:
-            messages.info(request, _("The request has been declined."))
-        return redirect("inbox:inbox")
+            if approve:
+                messages.success(request, _("Access has been granted."))
+            else:
+                messages.info(request, _("The request has been declined."))
+            return redirect("inbox:inbox")
     context = {"access_request": access_request, "client": client, "form": form}
     return render(request, "handover/request_decide.html", context)

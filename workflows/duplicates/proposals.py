@@ -20,6 +20,7 @@ from agencies.selectors import agency_for
 from audit.models import AuditEvent
 from audit.services import audit_record
 from clients.models import Client
+from core.text import validate_plain_text
 from workflows.duplicates import fields
 from workflows.duplicates.merge import choice_sections, client_merge, survivor_across_agencies
 from workflows.duplicates.models import ClientMerge, DuplicatePair, MergeProposal
@@ -98,6 +99,7 @@ def merge_proposal_approve(*, proposal: MergeProposal, actor) -> ClientMerge:
 def merge_proposal_decline(*, proposal: MergeProposal, actor, note: str = "") -> MergeProposal:
     """The other agency does not agree; the pair stays open (either may propose again or
     mark it as not the same person)."""
+    validate_plain_text(note)
     proposal = _locked_pending(proposal)
     a, b = _records(proposal.pair)
     if not policy.may_approve_merge(actor, a, b, proposing_agency_id=proposal.agency_id):

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from agencies.models import Agency, LegalBasis, PurposeProfile
 from core.forms import DateInput
 from core.sections import IDENTITY, SECTIONS
+from core.text import TextChecksMixin
 
 
 def _section_choices(slugs) -> list[tuple[str, str]]:
@@ -28,7 +29,7 @@ def handover_initial(receiving: Agency | None) -> dict:
     return {"agency": receiving, **profile_initial(receiving)}
 
 
-class _GrantFields(forms.Form):
+class _GrantFields(TextChecksMixin, forms.Form):
     """Sections, legal basis and purpose: what every handover and request names."""
 
     sections = forms.MultipleChoiceField(
@@ -76,17 +77,14 @@ class HandoverForm(_GrantFields):
             del self.fields["include_household"]
 
     def clean_expires_on(self):
-        expires_on = self.cleaned_data["expires_on"]
-        if expires_on and expires_on < timezone.localdate():
-            raise forms.ValidationError(_("The end date must not lie in the past."))
-        return expires_on
+        return _not_in_the_past(self.cleaned_data["expires_on"])
 
 
 class AccessRequestForm(_GrantFields):
     pass
 
 
-class RequestDecisionForm(forms.Form):
+class RequestDecisionForm(TextChecksMixin, forms.Form):
     sections = forms.MultipleChoiceField(
         label=_("Sections to grant"),
         widget=forms.CheckboxSelectMultiple,
@@ -105,3 +103,12 @@ class RequestDecisionForm(forms.Form):
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
+
+    def clean_expires_on(self):
+        return _not_in_the_past(self.cleaned_data["expires_on"])
+
+
+def _not_in_the_past(expires_on):
+    if expires_on and expires_on < timezone.localdate():
+        raise forms.ValidationError(_("The end date must not lie in the past."))
+    return expires_on
