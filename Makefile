@@ -11,7 +11,7 @@ PORT ?= 8000
 # The suite runs on every core (pytest-xdist); each worker gets its own test database.
 PYTEST_WORKERS ?= auto
 
-.PHONY: run test e2e lint format migrations-check messages install install-browser-deps lock clean scan
+.PHONY: run serve test e2e lint format migrations-check messages install install-browser-deps lock clean scan
 
 # Two lock files pin every package, direct and indirect, with their hashes (`make lock`
 # renews both from pyproject.toml): requirements.lock is what production installs,
@@ -46,6 +46,25 @@ run: $(RUNTIME)
 	$(BIN)/python manage.py seed_demo
 	@echo "Portal: http://127.0.0.1:$(PORT)/  (log in as laf.caseworker / demo)"
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+# Production settings on this machine (docs/operations.md "Running in production"): DEBUG
+# off, static files collected for whitenoise, gunicorn with deploy/gunicorn.conf.py on
+# 127.0.0.1:$(PORT). Needs DJANGO_SECRET_KEY and DATABASE_URL (PostgreSQL), from the
+# environment or .env. Plain HTTP on loopback: no redirect to HTTPS, cookies without Secure.
+serve: export DEBUG = 0
+serve: export SECURE_SSL_REDIRECT ?= 0
+serve: export SESSION_COOKIE_SECURE ?= 0
+serve: export CSRF_COOKIE_SECURE ?= 0
+serve: export GUNICORN_BIND = 127.0.0.1:$(PORT)
+serve: $(RUNTIME)
+	@test -f .env || { test -n "$$DJANGO_SECRET_KEY" && test -n "$$DATABASE_URL"; } || { \
+	  echo "make serve needs DJANGO_SECRET_KEY and DATABASE_URL, e.g."; \
+	  echo "  DJANGO_SECRET_KEY=\$$(openssl rand -hex 32) DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal make serve"; \
+	  exit 1; }
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
+	@echo "Portal (production settings): http://127.0.0.1:$(PORT)/  health: /healthz /readyz"
+	exec $(BIN)/gunicorn --config deploy/gunicorn.conf.py
 
 # axe-core for the accessibility checks in the browser tests (npm, pinned by package-lock.json).
 node_modules/axe-core/axe.min.js: package.json package-lock.json

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from audit.context import RequestMeta, current_request_meta
+from core.logs import log_bind
 
 _VALID = re.compile(r"^[A-Za-z0-9\-]{8,64}$")
 _PORT = re.compile(r"^:[0-9]{1,5}$")
@@ -26,6 +27,7 @@ class RequestIdMiddleware:
         # not trusted (it could be used to confuse the audit trail).
         incoming = request.headers.get("X-Request-ID", "") if settings.BEHIND_PROXY else ""
         request.request_id = incoming if _VALID.match(incoming) else uuid.uuid4().hex
+        log_bind(request_id=request.request_id)  # every log line of the request names it
         token = current_request_meta.set(RequestMeta(request.request_id, _client_ip(request)))
         try:
             response = self.get_response(request)

@@ -18,4 +18,6 @@ urlpatterns = [
     path("inbox/", include("web.urls.inbox")),
     path("audit/", include("web.urls.audit")),
     path("admin/", admin.site.urls),
+    # /healthz and /readyz for load balancers (web.views.health).
+    path("", include("web.urls.health")),
 ]

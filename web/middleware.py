@@ -5,6 +5,9 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
+from agencies.selectors import membership_for
+from core.logs import log_bind
+
 
 class UserLanguageMiddleware:
     """Use the language a logged-in user chose, over browser and session guesses."""
@@ -20,3 +23,20 @@ class UserLanguageMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", translation.get_language())
         return response
+
+
+class LogContextMiddleware:
+    """Name the agency and the user a request acts for in its log lines (ids only).
+
+    After the sign-in middleware, which has loaded the user already; the membership it
+    reads is cached on the user, so the pages' own look-up costs nothing more."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            membership = membership_for(user)
+            log_bind(user_id=user.pk, agency_id=membership.agency_id if membership else None)
+        return self.get_response(request)

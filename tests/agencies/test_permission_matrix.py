@@ -651,6 +651,9 @@ PAGES_WITHOUT_RECORDS = {
     "account:sessions-end-others",
     "clients:client-create",
     "clients:client-import",
+    # The load balancer's probes: public, JSON without any record (tests/test_health.py).
+    "healthz",
+    "readyz",
 }
 # POST-only pages without ids that list records, checked in their own test files:
 # the intake duplicate check (tests/clients/test_intake_duplicates.py).
