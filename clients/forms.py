@@ -144,6 +144,11 @@ class DocumentForm(forms.ModelForm):
         self.helper.form_tag = False
         self.helper.disable_csrf = True
         self.fields["number"].widget.attrs["autocomplete"] = "off"
+        if self.instance.pk:
+            # As on ClientForm: the service refuses a change made meanwhile, or unsaid.
+            self.fields["seen_version"] = forms.CharField(
+                widget=forms.HiddenInput, initial=self.instance.version, required=False
+            )
 
     def clean_number(self) -> str:
         return normalize_identifier(self.cleaned_data["number"])

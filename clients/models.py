@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -146,12 +147,15 @@ class Client(models.Model):
         related_name="merged_records",
         verbose_name=_("merged into"),
     )
+    # The one-time token of the intake form that created the record: a second POST of the
+    # same form (double click, resend, two tabs) finds this record instead of a new one.
+    intake_token = models.UUIDField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("last changed"), auto_now=True)
     # Folded names for case- and accent-insensitive search; set by clients.services.
     search_name = models.CharField(max_length=1200, blank=True, editable=False)
 
-    history = HistoricalRecords(excluded_fields=["search_name", "updated_at"])
+    history = HistoricalRecords(excluded_fields=["search_name", "updated_at", "intake_token"])
 
     class Meta:
         verbose_name = _("client")
@@ -197,6 +201,8 @@ class Client(models.Model):
             models.CheckConstraint(
                 condition=~Q(merged_into=models.F("pk")), name="client_not_merged_into_itself"
             ),
+            # Concurrent POSTs of one intake form: the database lets exactly one insert.
+            models.UniqueConstraint(fields=["intake_token"], name="client_intake_token_unique"),
         ]
 
     def __str__(self) -> str:
@@ -311,6 +317,17 @@ class IdentityDocument(models.Model):
             raise ValidationError(
                 {"expires_on": _("The expiry date must be after the issue date.")}
             )
+
+    # The fields a caseworker edits; a document's version is their stored values.
+    EDITED_FIELDS = ("doc_type", "number", "issuing_country", "issued_on", "expires_on")
+
+    @property
+    def version(self) -> str:
+        """Changes whenever an edited field changes; forms carry it to spot concurrent
+        edits. Derived from the values (documents keep no change time), so it is exactly
+        "the document is still as you saw it"."""
+        values = "\x1f".join(str(getattr(self, name) or "") for name in self.EDITED_FIELDS)
+        return hashlib.sha256(values.encode()).hexdigest()[:16]
 
     @property
     def is_expired(self) -> bool:

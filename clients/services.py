@@ -7,7 +7,8 @@ person also gives the registering agency access, so it is a workflow
 
 from __future__ import annotations
 
-from typing import Any
+import enum
+from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -20,19 +21,23 @@ from clients.matchkeys import match_keys_write, match_records
 from clients.models import CaseNote, Client, ClientMatchKey, IdentityDocument
 
 
-@transaction.atomic
-def client_update(
-    *, client: Client, actor, fields: dict[str, Any], seen_version: str | None = None
-) -> Client:
-    """Change some fields; only changed ones are written, history keeps the old values.
+class _Unchecked(enum.Enum):
+    IGNORE_VERSION = "ignore-version"
 
-    Compares with the row as stored (locked), not with the caller's copy, which a
-    bound ModelForm has already overwritten. With `seen_version` (the record's
-    `version` when the form was opened) a change made meanwhile by someone else is
-    refused instead of silently overwritten.
-    """
-    client = Client.objects.select_for_update().get(pk=client.pk)
-    if seen_version is not None and seen_version != client.version:
+
+# For callers that change a record without a form someone opened (merge, undo, household
+# founding, imports, seeds): they say so, so that a page cannot skip the check by default.
+IGNORE_VERSION = _Unchecked.IGNORE_VERSION
+SeenVersion = str | Literal[_Unchecked.IGNORE_VERSION]
+
+
+def version_check(*, seen_version: SeenVersion, current: str) -> None:
+    """Refuse a change made from a form opened on another state of the object: someone
+    else saved meanwhile, or the form did not say which state it saw (a missing or empty
+    version is refused, never waved through)."""
+    if seen_version is IGNORE_VERSION:
+        return
+    if not seen_version or seen_version != current:
         raise ValidationError(
             _(
                 "Someone else changed this record after you opened the form. Your input is "
@@ -40,6 +45,21 @@ def client_update(
             ),
             code="stale",
         )
+
+
+@transaction.atomic
+def client_update(
+    *, client: Client, actor, fields: dict[str, Any], seen_version: SeenVersion
+) -> Client:
+    """Change some fields; only changed ones are written, history keeps the old values.
+
+    Compares with the row as stored (locked), not with the caller's copy, which a
+    bound ModelForm has already overwritten. `seen_version` is the record's `version`
+    when the form was opened: a change made meanwhile by someone else is refused instead
+    of silently overwritten. Only callers without a form pass `IGNORE_VERSION`.
+    """
+    client = Client.objects.select_for_update().get(pk=client.pk)
+    version_check(seen_version=seen_version, current=client.version)
     fields = dict(fields)
     fields.pop("seen_version", None)
     if "birth_date" in fields:
@@ -75,9 +95,13 @@ def document_add(*, client: Client, actor, fields: dict[str, Any]) -> IdentityDo
 
 @transaction.atomic
 def document_update(
-    *, document: IdentityDocument, actor, fields: dict[str, Any]
+    *, document: IdentityDocument, actor, fields: dict[str, Any], seen_version: SeenVersion
 ) -> IdentityDocument:
+    """Correct a document; `seen_version` as for `client_update`."""
     document = IdentityDocument.objects.select_for_update().get(pk=document.pk)
+    version_check(seen_version=seen_version, current=document.version)
+    fields = dict(fields)
+    fields.pop("seen_version", None)
     changed = [name for name, value in fields.items() if getattr(document, name) != value]
     if not changed:
         return document

@@ -175,7 +175,7 @@ def test_logins_failed_logins_and_logouts_are_recorded(client, laf_caseworker):
 def test_an_update_links_to_the_change_history_entry(laf_client, olena):
     laf_client.post(
         reverse("clients:client-edit", args=[olena.pk, "contact"]),
-        {"street": "Allee der Kosmonauten 32", "postcode": "12681"},
+        {"street": "Allee der Kosmonauten 32", "postcode": "12681", "seen_version": olena.version},
     )
     event = AuditEvent.objects.get(action="update")
     entry = olena.history.get(history_id=event.history_id)

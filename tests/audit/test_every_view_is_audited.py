@@ -190,7 +190,12 @@ def build_world() -> World:
     )
     oksana.refresh_from_db()
     # A change, so that the history has an old value to show.
-    client_services.client_update(client=oksana, actor=laf_cw, fields={"postcode": "12437"})
+    client_services.client_update(
+        client=oksana,
+        actor=laf_cw,
+        fields={"postcode": "12437"},
+        seen_version=client_services.IGNORE_VERSION,
+    )
 
     grant = handover_services.handover_create(
         actor=laf_cw,

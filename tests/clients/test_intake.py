@@ -25,6 +25,7 @@ INTAKE = {
     "doc-doc_type": "passport",
     "doc-number": "fa 123456",
     "doc-issuing_country": "UA",
+    "intake_token": "0b9d7c1e-3f52-4a8e-9c61-6d2a4e8f5b30",
 }
 
 
@@ -95,6 +96,7 @@ def test_edit_address_is_saved_and_shown_in_history_as_old_and_new_value(laf_cli
             "street": "Allee der Kosmonauten 32",
             "postcode": "12681",
             "district": "marzahn-hellersdorf",
+            "seen_version": olena.version,
         },
     )
     assert response.status_code == 302
@@ -118,6 +120,7 @@ def test_history_shows_birth_date_change_as_one_readable_line(laf_client, olena)
             "sex": "f",
             "birth_date": "00.00.1985",
             "nationalities": ["UA"],
+            "seen_version": olena.version,
         },
     )
     entries = laf_client.get(reverse("clients:client-history", args=[olena.pk])).context["entries"]
@@ -127,7 +130,9 @@ def test_history_shows_birth_date_change_as_one_readable_line(laf_client, olena)
 
 def test_edit_with_invalid_data_keeps_input_and_changes_nothing(laf_client, olena):
     url = reverse("clients:client-edit", args=[olena.pk, "contact"])
-    response = laf_client.post(url, {"street": "Neue Straße 1", "postcode": "1234"})
+    response = laf_client.post(
+        url, {"street": "Neue Straße 1", "postcode": "1234", "seen_version": olena.version}
+    )
     assert response.status_code == 200
     assert 'value="Neue Straße 1"' in response.content.decode()
     olena.refresh_from_db()
@@ -147,7 +152,12 @@ def test_document_can_be_added_and_corrected_with_history(laf_client, olena):
     document = olena.documents.get()
     laf_client.post(
         reverse("clients:document-edit", args=[olena.pk, document.pk]),
-        {"doc_type": "passport", "number": "FA111112", "issuing_country": "UA"},
+        {
+            "doc_type": "passport",
+            "number": "FA111112",
+            "issuing_country": "UA",
+            "seen_version": document.version,
+        },
     )
     document.refresh_from_db()
     assert document.number == "FA111112"
@@ -173,6 +183,7 @@ def test_household_member_form_is_prefilled_with_the_shared_address(laf_client, 
             "postcode": "10243",
             "residence_status": "temporary_protection",
             "add_another": "1",
+            "intake_token": "7a1e2b3c-4d5e-4f60-8a71-9b8c7d6e5f40",
         },
     )
     assert response.status_code == 302
@@ -184,11 +195,16 @@ def test_household_member_form_is_prefilled_with_the_shared_address(laf_client, 
 
 
 def test_a_concurrent_edit_is_refused_and_the_input_kept(laf_client, olena, laf_caseworker):
-    from clients.services import client_update
+    from clients.services import IGNORE_VERSION, client_update
 
     url = reverse("clients:client-edit", args=[olena.pk, "contact"])
     seen = laf_client.get(url).context["form"]["seen_version"].value()
-    client_update(client=olena, actor=laf_caseworker, fields={"street": "Erstes Ufer 1"})
+    client_update(
+        client=olena,
+        actor=laf_caseworker,
+        fields={"street": "Erstes Ufer 1"},
+        seen_version=IGNORE_VERSION,
+    )
 
     response = laf_client.post(
         url, {"street": "Zweites Ufer 2", "postcode": "10243", "seen_version": seen}

@@ -471,7 +471,10 @@ def test_undo_refuses_to_overwrite_a_field_changed_after_the_merge(
 ):
     merge = _merge(pair, laf_supervisor, first, birth_date="b")
     client_services.client_update(
-        client=first, actor=laf_caseworker, fields={"phone": "+49 30 7654321"}
+        client=first,
+        actor=laf_caseworker,
+        fields={"phone": "+49 30 7654321"},
+        seen_version=client_services.IGNORE_VERSION,
     )
 
     with pytest.raises(ValidationError) as refused:

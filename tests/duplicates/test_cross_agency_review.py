@@ -4,6 +4,8 @@ other's record its identity only, read audited. NGOs' records do not cross this 
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -178,6 +180,7 @@ def test_an_intake_pair_with_a_hidden_record_reaches_the_registering_agency(
         "sex": "f",
         "nationalities": ["UA"],
         "residence_status": "temporary_protection",
+        "intake_token": str(uuid.uuid4()),
     }
     response = client.post(reverse("clients:client-create"), data)
     assert response.status_code == 200  # asks for a confirmation first

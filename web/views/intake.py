@@ -3,6 +3,7 @@ beside the form (while the caseworker types, and again on saving)."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 from django.contrib import messages
@@ -22,32 +23,59 @@ from web.forms import add_service_errors
 from workflows.duplicates import services as duplicate_services
 from workflows.intake import services as intake_services
 from workflows.intake.check import IntakeMatches, intake_check
-from workflows.intake.forms import DuplicateCheckForm, DuplicateConfirmForm
+from workflows.intake.forms import DuplicateCheckForm, DuplicateConfirmForm, IntakeTokenForm
 
 
 @staff_required(may=policy.may_register)
 def client_create(request: HttpRequest) -> HttpResponse:
     form = ClientForm(request.POST or None)
     document_form = OptionalDocumentForm(request.POST or None, prefix="doc")
+    token_form, token = intake_token(request, form)
     gate = None
     if request.method == "POST" and form.is_valid() and document_form.is_valid():
-        gate = registration_gate(request)
-        if gate.is_open:
-            try:
+        try:
+            # A form saved before is not checked for duplicates again: it is the duplicate.
+            if done := intake_services.registered_with_token(
+                agency=request.membership.agency, token=token
+            ):
+                raise intake_services.AlreadyRegistered(done)
+            gate = registration_gate(request)
+            if gate.is_open:
                 client = intake_services.client_register(
                     agency=request.membership.agency,
                     actor=request.user,
                     fields=form.cleaned_data,
                     document=None if document_form.is_empty() else document_form.cleaned_data,
+                    intake_token=token,
                 )
                 gate.record_confirmation(client=client, actor=request.user)
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
                 messages.success(request, _("The person has been registered."))
                 return redirect("clients:client-detail", pk=client.pk)
-    context = {"form": form, "document_form": document_form, "gate": gate}
+        except ValidationError as error:
+            add_service_errors(form, error)
+        except intake_services.AlreadyRegistered as saved:
+            messages.info(request, _("This form had already been saved; nothing new was added."))
+            return redirect("clients:client-detail", pk=saved.client.pk)
+    context = {
+        "form": form,
+        "document_form": document_form,
+        "token_form": token_form,
+        "gate": gate,
+    }
     return render(request, "clients/client_form.html", context)
+
+
+def intake_token(request: HttpRequest, form) -> tuple[IntakeTokenForm, uuid.UUID | None]:
+    """The intake form's one-time token: a fresh one for a form shown anew, the one sent
+    for a form sent back. A POST without a valid token is refused on `form` (which keeps
+    the input) and the page gets a fresh token."""
+    if request.method != "POST":
+        return IntakeTokenForm(), None
+    token_form = IntakeTokenForm(request.POST)
+    if token_form.is_valid():
+        return token_form, token_form.cleaned_data["intake_token"]
+    form.add_error(None, token_form.refusal())  # after the form's own checks: it cleans first
+    return IntakeTokenForm(), None
 
 
 @staff_required(may=policy.may_register)
@@ -60,34 +88,50 @@ def household_member_add(request: HttpRequest, pk: int) -> HttpResponse:
         if section_of_field(name) in anchor.access.view
     }
     form = HouseholdMemberForm(request.POST or None, initial=shared)
+    token_form, token = intake_token(request, form)
     gate = None
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and (gate := registration_gate(request)).is_open
-    ):
+    if request.method == "POST" and form.is_valid():
         fields = dict(form.cleaned_data)
         role = fields.pop("household_role")
         try:
-            member = intake_services.household_member_add(
-                anchor=anchor,
-                agency=request.membership.agency,
-                actor=request.user,
-                role=role,
-                fields=fields,
-            )
-            gate.record_confirmation(client=member, actor=request.user)
+            if done := intake_services.registered_with_token(
+                agency=request.membership.agency, token=token
+            ):
+                raise intake_services.AlreadyRegistered(done)
+            gate = registration_gate(request)
+            if gate.is_open:
+                member = intake_services.household_member_add(
+                    anchor=anchor,
+                    agency=request.membership.agency,
+                    actor=request.user,
+                    role=role,
+                    fields=fields,
+                    intake_token=token,
+                )
+                gate.record_confirmation(client=member, actor=request.user)
+                messages.success(request, _("The household member has been registered."))
+                return _after_member_saved(request, anchor, member)
         except ValidationError as error:
             add_service_errors(form, error)
-        else:
-            messages.success(request, _("The household member has been registered."))
-            if "add_another" in request.POST:
-                return redirect("clients:household-member-add", pk=anchor.pk)
-            return redirect("clients:client-detail", pk=member.pk)
+        except intake_services.AlreadyRegistered as saved:
+            messages.info(request, _("This form had already been saved; nothing new was added."))
+            return _after_member_saved(request, anchor, saved.client)
     members = list(selectors.household_members(request.user, anchor))
     clients_shown(request, members, fields=["household"])
-    context = {"anchor": anchor, "form": form, "members": members, "gate": gate}
+    context = {
+        "anchor": anchor,
+        "form": form,
+        "token_form": token_form,
+        "members": members,
+        "gate": gate,
+    }
     return render(request, "clients/household_member_form.html", context)
+
+
+def _after_member_saved(request: HttpRequest, anchor: Client, member: Client) -> HttpResponse:
+    if "add_another" in request.POST:
+        return redirect("clients:household-member-add", pk=anchor.pk)
+    return redirect("clients:client-detail", pk=member.pk)
 
 
 @dataclass

@@ -146,10 +146,11 @@ def client_edit(request: HttpRequest, pk: int, section: str) -> HttpResponse:
                 client=client,
                 actor=request.user,
                 fields=fields,
-                seen_version=fields.pop("seen_version", None) or None,
+                seen_version=fields.pop("seen_version", ""),
             )
         except ValidationError as error:
             add_service_errors(form, error)
+            _version_renewed(form, error, client.version)
         else:
             messages.success(request, _("Your changes have been saved."))
             return redirect(reverse("clients:client-detail", args=[pk]) + f"#{section}")
@@ -183,14 +184,20 @@ def document_create(request: HttpRequest, pk: int) -> HttpResponse:
 def document_edit(request: HttpRequest, pk: int, document_pk: int) -> HttpResponse:
     client = get_client_for(request, pk, section="documents", change=True)
     document = get_document_for(request, client, document_pk)
+    stored_version = document.version  # before the bound form overwrites `document`
     form = DocumentForm(request.POST or None, instance=document)
     if request.method == "POST" and form.is_valid():
         try:
+            fields = dict(form.cleaned_data)
             services.document_update(
-                document=document, actor=request.user, fields=form.cleaned_data
+                document=document,
+                actor=request.user,
+                fields=fields,
+                seen_version=fields.pop("seen_version", ""),
             )
         except ValidationError as error:
             add_service_errors(form, error)
+            _version_renewed(form, error, stored_version)
         else:
             messages.success(request, _("Your changes have been saved."))
             return redirect(reverse("clients:client-detail", args=[pk]) + "#documents")
@@ -222,6 +229,14 @@ def handover_sheet(request: HttpRequest, pk: int) -> HttpResponse:
     client = get_client_for(request, pk, section="identity")
     qr = segno.make(client.reference_code, error="m").svg_data_uri(scale=6, border=2)
     return render(request, "clients/handover_sheet.html", {"client": client, "qr": qr})
+
+
+def _version_renewed(form, error: ValidationError, version: str) -> None:
+    """After a refusal for a change made meanwhile, the form shown again carries the
+    version now stored: the caseworker compares, and saving again is then deliberate."""
+    if "stale" in {e.code for e in getattr(error, "error_list", [])}:
+        form.data = form.data.copy()
+        form.data["seen_version"] = version
 
 
 def _unsaved_document(client):

@@ -129,7 +129,9 @@ def client_merge(
     save_tracked(merged, actor=actor, update_fields=["merged_into", "household", "household_role"])
 
     before = latest_history_id(survivor)
-    survivor = client_services.client_update(client=survivor, actor=actor, fields=values)
+    survivor = client_services.client_update(
+        client=survivor, actor=actor, fields=values, seen_version=client_services.IGNORE_VERSION
+    )
     changed = [name for name in fields.CHOICE_NAMES if set(fields.MODEL_FIELDS[name]) & set(values)]
     _mark_history(survivor, actor, f"merge of {merged.reference_code}", after=before)
 
@@ -289,7 +291,9 @@ def client_merge_undo(*, merge: ClientMerge, actor) -> ClientMerge:
         restore.update(fields.from_json(name, merge.survivor_before[name]))
     # The survivor leaves a household it took over before the merged record rejoins it.
     before = latest_history_id(survivor)
-    survivor = client_services.client_update(client=survivor, actor=actor, fields=restore)
+    survivor = client_services.client_update(
+        client=survivor, actor=actor, fields=restore, seen_version=client_services.IGNORE_VERSION
+    )
     _mark_history(survivor, actor, f"merge of {merged.reference_code} undone", after=before)
 
     household = fields.from_json("household", moved.get("household_before", {}).get("merged"))

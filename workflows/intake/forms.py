@@ -1,7 +1,9 @@
 """The intake's duplicate check: what the form holds so far, and the confirmation asked
-before saving past a probable match."""
+before saving past a probable match; the intake form's one-time token."""
 
 from __future__ import annotations
+
+import uuid
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -72,3 +74,19 @@ class DuplicateConfirmForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("E.g. other parents' names, other place of birth, the person says so."),
     )
+
+
+class IntakeTokenForm(forms.Form):
+    """The one-time token of an intake form, made when the form is shown: saving the
+    same form twice (a double click, a resend, two requests at once) registers the
+    person once. A form without it is refused, so no client can skip the check."""
+
+    intake_token = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+
+    def refusal(self) -> str:
+        return str(
+            _(
+                "This form was sent incomplete, so nothing was saved. Your input is kept "
+                "below; please check it and save again."
+            )
+        )

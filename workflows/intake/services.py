@@ -6,9 +6,12 @@ The duplicate check before saving is `workflows.intake.check`.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from access.rows import access_rebuild
 from agencies.models import Agency
@@ -19,6 +22,26 @@ from clients.history import latest_history_id, save_tracked
 from clients.models import Client, Household
 
 
+class AlreadyRegistered(Exception):  # noqa: N818 - an outcome, not a failure
+    """This intake form (its token) was saved before: nothing new was written; `client`
+    is the record the first submission created."""
+
+    def __init__(self, client: Client):
+        super().__init__(client.pk)
+        self.client = client
+
+
+def registered_with_token(*, agency: Agency, token: uuid.UUID) -> Client | None:
+    """The record an intake form with this token created, or None. A token used by
+    another agency is refused: it was never shown to this one."""
+    client = Client.objects.filter(intake_token=token).first()
+    if client is not None and client.registered_by_id != agency.pk:
+        raise ValidationError(
+            _("This form cannot be saved again. Please open the form anew."), code="token"
+        )
+    return client
+
+
 @transaction.atomic
 def client_register(
     *,
@@ -26,14 +49,32 @@ def client_register(
     actor,
     fields: dict[str, Any],
     document: dict[str, Any] | None = None,
+    intake_token: uuid.UUID | None = None,
 ) -> Client:
-    """Register a person once; the registering agency may see and change the record."""
+    """Register a person once; the registering agency may see and change the record.
+
+    With `intake_token` (the intake form's one-time token; the pages always send one)
+    the form is saved at most once: a repeated or concurrent submission raises
+    `AlreadyRegistered` with the first one's record and writes nothing. The database's
+    unique constraint decides the race: the second insert waits for the first
+    transaction and fails when it commits.
+    """
+    if intake_token is not None:
+        if done := registered_with_token(agency=agency, token=intake_token):
+            raise AlreadyRegistered(done)
     fields = dict(fields)
     birth_date = fields.pop("birth_date", None)
-    client = Client(registered_by=agency, **fields)
+    client = Client(registered_by=agency, intake_token=intake_token, **fields)
     if birth_date is not None:
         client.birth_date = birth_date
-    save_tracked(client, actor=actor)
+    try:
+        with transaction.atomic():  # a savepoint: the caller's transaction stays usable
+            save_tracked(client, actor=actor)
+    except IntegrityError:
+        done = intake_token and registered_with_token(agency=agency, token=intake_token)
+        if not done:
+            raise  # another constraint
+        raise AlreadyRegistered(done) from None
     client_services.match_keys_refresh(clients=[client])
     access_rebuild(client=client, agency=agency)
     audit_record(
@@ -50,9 +91,16 @@ def client_register(
 
 @transaction.atomic
 def household_member_add(
-    *, anchor: Client, agency: Agency, actor, role: str, fields: dict[str, Any]
+    *,
+    anchor: Client,
+    agency: Agency,
+    actor,
+    role: str,
+    fields: dict[str, Any],
+    intake_token: uuid.UUID | None = None,
 ) -> Client:
-    """Register a new person into the anchor's household (founding it if needed)."""
+    """Register a new person into the anchor's household (founding it if needed);
+    `intake_token` as for `client_register`."""
     # Locked and re-read, so two caseworkers adding members at once found one household.
     anchor = Client.objects.select_for_update().get(pk=anchor.pk)
     if anchor.household_id is None:
@@ -63,11 +111,14 @@ def household_member_add(
             client=anchor,
             actor=actor,
             fields={"household": household, "household_role": HouseholdRole.HEAD},
+            # Only the household link, under the lock just taken: nothing a form showed.
+            seen_version=client_services.IGNORE_VERSION,
         )
     return client_register(
         agency=agency,
         actor=actor,
         fields={**fields, "household": anchor.household, "household_role": role},
+        intake_token=intake_token,
     )
 
 
