@@ -16,6 +16,7 @@ from clients.validators import normalize_identifier
 from core.dates import PartialDate
 from core.forms import DateInput, PartialDateField
 from core.sections import FORM_SECTIONS, SECTIONS
+from core.text import TextChecksMixin, validate_name_text
 
 # How each section's fields sit on screen: few rows, related fields side by side,
 # so that an intake fits on a laptop screen without endless scrolling.
@@ -50,8 +51,12 @@ def _widget_layout(name: str):
     return InlineCheckboxes(name) if name == "languages" else name
 
 
-class ClientForm(forms.ModelForm):
+class ClientForm(TextChecksMixin, forms.ModelForm):
     """The client record's fields, limited to the sections being edited."""
+
+    name_fields = tuple(
+        name for name, check in Client.text_checks.items() if check is validate_name_text
+    )
 
     birth_date = PartialDateField(label=_("Date of birth"), required=False)
     languages = forms.MultipleChoiceField(
@@ -132,7 +137,9 @@ class HouseholdMemberForm(ClientForm):
         self.fields["household_role"].widget.attrs["autofocus"] = True
 
 
-class DocumentForm(forms.ModelForm):
+class DocumentForm(TextChecksMixin, forms.ModelForm):
+    name_fields = ("number",)
+
     class Meta:
         model = IdentityDocument
         fields = ["doc_type", "number", "issuing_country", "issued_on", "expires_on"]
@@ -177,7 +184,9 @@ class OptionalDocumentForm(DocumentForm):
         return cleaned
 
 
-class ClientSearchForm(forms.Form):
+class ClientSearchForm(TextChecksMixin, forms.Form):
+    name_fields = ("name", "document_number", "azr_number", "reference_code")
+
     name = forms.CharField(
         label=_("Name"),
         required=False,
@@ -228,7 +237,7 @@ class ClientSearchForm(forms.Form):
         )
 
 
-class CaseNoteForm(forms.ModelForm):
+class CaseNoteForm(TextChecksMixin, forms.ModelForm):
     class Meta:
         model = CaseNote
         fields = ["text"]

@@ -33,6 +33,7 @@ from clients.validators import (
 from core.dates import PartialDate
 from core.identity.names import fold_accents
 from core.sections import section_permissions
+from core.text import TextChecksModelMixin, validate_name_text, validate_plain_text
 
 
 class Household(models.Model):
@@ -49,8 +50,25 @@ class Household(models.Model):
         return _("Household %(id)s") % {"id": self.pk}
 
 
-class Client(models.Model):
+class Client(TextChecksModelMixin, models.Model):
     """A person registered with the portal. Field groups follow the AZR core data set."""
+
+    # Names refuse invisible direction and zero-width characters (display spoofing).
+    text_checks = {
+        **dict.fromkeys(
+            (
+                "family_name",
+                "given_names",
+                "birth_name",
+                "former_names",
+                "family_name_original",
+                "given_names_original",
+                "place_of_birth",
+            ),
+            validate_name_text,
+        ),
+        **dict.fromkeys(("street", "sensitive_notes", "external_ref"), validate_plain_text),
+    }
 
     # Identity (Grundpersonalien, weitere Personalien)
     family_name = models.CharField(_("family name(s)"), max_length=150)
@@ -334,8 +352,10 @@ class IdentityDocument(models.Model):
         return self.expires_on is not None and self.expires_on < timezone.localdate()
 
 
-class CaseNote(models.Model):
+class CaseNote(TextChecksModelMixin, models.Model):
     """A dated note by one agency's staff; notes are added, never edited."""
+
+    text_checks = {"text": validate_plain_text}
 
     client = models.ForeignKey(
         Client, on_delete=models.CASCADE, related_name="case_notes", verbose_name=_("client")

@@ -81,6 +81,7 @@ EXCLUDED_PATHS = (
 )
 LOG_LINE = re.compile(r'"([A-Z]+) (\S+) HTTP/[\d.]+" (\d{3}) ')
 NUMBER = re.compile(r"/\d+/")
+EXCEPTION = re.compile(r"^[\w.]+(Error|Exception|Overflow\w*|Detected)\b")
 
 
 def main() -> int:
@@ -606,10 +607,11 @@ def _sqlmap_all(base, caseworker, supervisor, prepared, out: Path, args) -> list
 def _server_log_summary(log: Path) -> dict:
     if not log.exists():
         return {}
+    lines = log.read_text(errors="replace").splitlines()
+    tracebacks = _tracebacks(lines)
     statuses: collections.Counter = collections.Counter()
     errors: dict[str, dict] = {}
-    lines = log.read_text(errors="replace").splitlines()
-    for number, line in enumerate(lines):
+    for line in lines:
         match = LOG_LINE.search(line)
         if not match:
             continue
@@ -618,21 +620,30 @@ def _server_log_summary(log: Path) -> dict:
         if status.startswith("5"):
             path = target.split("?", 1)[0]
             key = f"{method} {NUMBER.sub('/<n>/', path)}"
-            entry = errors.setdefault(key, {"count": 0, "example": target, "exception": None})
+            entry = errors.setdefault(key, {"count": 0, "example": target, "exceptions": []})
             entry["count"] += 1
-            if entry["exception"] is None:
-                entry["exception"] = _exception_before(lines, number)
+            queue = tracebacks.get(path) or []
+            exception = queue.pop(0) if queue else None
+            if exception and exception not in entry["exceptions"]:
+                entry["exceptions"].append(exception)
     return {"statuses": dict(sorted(statuses.items())), "server_errors": errors}
 
 
-def _exception_before(lines: list[str], number: int) -> str | None:
-    """The last line of the traceback Django logged just before the access-log line."""
-    for line in reversed(lines[max(0, number - 80) : number]):
-        if LOG_LINE.search(line):
-            return None
-        if re.match(r"^[\w.]+(Error|Exception|Warning|Overflow\w*)\b", line):
-            return line[:300]
-    return None
+def _tracebacks(lines: list[str]) -> dict[str, list[str]]:
+    """Per path, in order, the exception of each "Internal Server Error: <path>" record
+    Django logged (the traceback's last exception line)."""
+    found: dict[str, list[str]] = collections.defaultdict(list)
+    path = exception = None
+    for line in [*lines, "Internal Server Error: <end>"]:
+        match = re.search(r"Internal Server Error: (\S+)", line)
+        if match or LOG_LINE.search(line):
+            if path is not None:
+                found[path].append(exception or "?")
+            path = match.group(1) if match else None
+            exception = None
+        elif path is not None and EXCEPTION.match(line):
+            exception = line[:300]
+    return found
 
 
 def _summary_text(summary: dict, out: Path) -> str:
@@ -665,7 +676,7 @@ def _summary_text(summary: dict, out: Path) -> str:
     for key, entry in (server.get("server_errors") or {}).items():
         lines.append(
             f"  5xx ×{entry['count']}: {key} (e.g. {entry['example'][:120]}) "
-            f"-> {entry['exception']}"
+            f"-> {'; '.join(entry['exceptions']) or '?'}"
         )
     return "\n".join(lines) + "\n"
 

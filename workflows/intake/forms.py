@@ -12,9 +12,10 @@ from django_countries import countries
 from clients.validators import normalize_identifier
 from core.dates import PartialDate
 from core.identity.score import MatchRecord
+from core.text import TextChecksMixin, validate_name_text
 
 
-class DuplicateCheckForm(forms.Form):
+class DuplicateCheckForm(TextChecksMixin, forms.Form):
     """What the intake form holds so far, read leniently: a half-typed date or an unknown
     country must not stop the check, it just counts as unknown."""
 
@@ -27,10 +28,25 @@ class DuplicateCheckForm(forms.Form):
     sex = forms.CharField(required=False, max_length=1)
     birth_date = forms.CharField(required=False, max_length=10)
 
+    name_fields = (
+        "family_name",
+        "given_names",
+        "family_name_original",
+        "given_names_original",
+        "birth_name",
+        "former_names",
+    )
+
     def __init__(self, data, **kwargs):
         super().__init__(data, **kwargs)
-        # The document number comes from the intake's document form (prefix "doc").
-        self.document_number = normalize_identifier(str(data.get("doc-number", ""))[:30])
+        # The document number comes from the intake's document form (prefix "doc"); one
+        # with control characters (NUL: PostgreSQL refuses it) counts as unknown.
+        number = normalize_identifier(str(data.get("doc-number", ""))[:30])
+        try:
+            validate_name_text(number)
+        except forms.ValidationError:
+            number = ""
+        self.document_number = number
         self.nationalities = tuple(c for c in data.getlist("nationalities")[:5] if c in countries)
 
     def has_enough(self) -> bool:
@@ -62,7 +78,7 @@ class DuplicateCheckForm(forms.Form):
         )
 
 
-class DuplicateConfirmForm(forms.Form):
+class DuplicateConfirmForm(TextChecksMixin, forms.Form):
     """Registering although a probable existing record was shown: confirm and say why."""
 
     duplicate_confirmed = forms.BooleanField(
