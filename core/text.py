@@ -11,6 +11,7 @@ Arabic and Cyrillic included, stay allowed.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -99,3 +100,27 @@ class TextChecksMixin:
             check = validate_name_text if name in self.name_fields else validate_plain_text
             if check not in field.validators:
                 field.validators = [*field.validators, check]
+
+
+class TextChecksModelMixin:
+    """For models: `text_checks` names the text fields and their check (validate_name_text
+    or validate_plain_text); full_clean runs them with the field validators, for every
+    field not excluded, so that services refuse what the forms refuse."""
+
+    text_checks: dict[str, Callable[[str], None]] = {}
+
+    def clean_fields(self, exclude=None) -> None:
+        errors: dict[str, list] = {}
+        try:
+            super().clean_fields(exclude=exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        for name, check in self.text_checks.items():
+            if name in errors or (exclude and name in exclude):
+                continue
+            try:
+                check(getattr(self, name))
+            except ValidationError as error:
+                errors[name] = error.error_list
+        if errors:
+            raise ValidationError(errors)
