@@ -41,6 +41,7 @@ from django.utils.translation import gettext as _
 
 from agencies.models import Agency
 from clients.models import Client, IdentityDocument
+from core.identity.names import fold_accents
 from core.sections import section_of_field
 from workflows.imports import values
 from workflows.imports.nationalities import nationalities as read_nationalities
@@ -91,6 +92,7 @@ _FIELD_OF_COLUMN = {
 NAME_MAX_LENGTH = Client._meta.get_field("family_name").max_length
 PLACE_MAX_LENGTH = Client._meta.get_field("place_of_birth").max_length
 EXTERNAL_REF_MAX_LENGTH = Client._meta.get_field("external_ref").max_length
+SEARCH_NAME_MAX_LENGTH = Client._meta.get_field("search_name").max_length
 # Cyrillic read as Windows-1252 comes out as runs of accented capitals and small letters
 # (Шевченко -> Øåâ÷åíêî); German and other Latin text has them one at a time.
 _CP1251_RUN = re.compile("[\u00c0-\u00ff]{4,}")
@@ -321,6 +323,14 @@ def row_build(row: dict[str, str], *, agency: Agency) -> ImportRow | list[str]:
     )
     client.birth_date = birth
     client.refresh_search_name()
+    if len(client.search_name) > SEARCH_NAME_MAX_LENGTH and _search_name_fit(client, remarks):
+        return [
+            "family_name: "
+            + _(
+                "longer than the field allows once its accents and ligatures are written "
+                "out for the search: not a name (a shifted column?)."
+            )
+        ]
 
     found = values.document(row["document_type"], row["document_number"], nationality=nationality)
     remarks += found.remarks
@@ -336,6 +346,24 @@ def row_build(row: dict[str, str], *, agency: Agency) -> ImportRow | list[str]:
             for name in overlong
         ]
     return ImportRow(number=0, client=client, document=document, remarks=remarks)
+
+
+def _search_name_fit(client: Client, remarks: list[Remark]) -> bool:
+    """Rare: the names folded for the search (a ligature such as U+FDFA is written out in
+    18 letters) outgrow the search name's field. Leave out optional names, longest folded
+    first, each with a remark, until they fit; True if the family name alone does not."""
+    optional = sorted(
+        ("given_names", "family_name_original", "given_names_original"),
+        key=lambda name: len(fold_accents(getattr(client, name))),
+        reverse=True,
+    )
+    for name in optional:
+        remarks.append(Remark(name, Reason.TOO_LONG, getattr(client, name)))
+        setattr(client, name, "")
+        client.refresh_search_name()
+        if len(client.search_name) <= SEARCH_NAME_MAX_LENGTH:
+            return False
+    return True
 
 
 def _lengths(model: type[Model]) -> list[tuple[str, int]]:
@@ -380,13 +408,10 @@ def _identity_errors(row: dict[str, str]) -> list[str]:
             % {"max": EXTERNAL_REF_MAX_LENGTH}
         ]
     family_name = row["family_name"]
-    if values.too_long(family_name, NAME_MAX_LENGTH):
+    if len(family_name) > NAME_MAX_LENGTH:
         return [
             "family_name: "
-            + _(
-                "longer than %(max)d characters (or, with its accents and ligatures "
-                "written out, for the search): not a name (a shifted column?)."
-            )
+            + _("longer than %(max)d characters: not a name (a shifted column?).")
             % {"max": NAME_MAX_LENGTH}
         ]
     name, _remarks = values.name("family_name", family_name, max_length=NAME_MAX_LENGTH)
@@ -395,11 +420,7 @@ def _identity_errors(row: dict[str, str]) -> list[str]:
     original, _remarks = values.name(
         "family_name_original", row["family_name_original"], max_length=NAME_MAX_LENGTH
     )
-    if (
-        original
-        and "?" not in original
-        and not values.too_long(transliterate(original), NAME_MAX_LENGTH)
-    ):
+    if original and "?" not in original and len(transliterate(original)) <= NAME_MAX_LENGTH:
         return []
     return [
         "family_name: "

@@ -98,21 +98,13 @@ def name(column: str, raw: str, *, max_length: int) -> tuple[str, list[Remark]]:
     ?ahin) -> kept, with a remark; all of them lost (?????) -> empty."""
     if not raw or raw.casefold() in NAME_PLACEHOLDERS or letters_lost(raw):
         return "", []
-    if too_long(raw, max_length):
+    if len(raw) > max_length:
         return "", [Remark(column, Reason.TOO_LONG, raw)]
     if not has_letter(raw):
         return "", [Remark(column, Reason.UNREADABLE, raw)]
     if "?" in raw:
         return raw, [Remark(column, Reason.CHARACTERS_LOST, raw)]
     return raw, []
-
-
-def too_long(text: str, max_length: int) -> bool:
-    """Longer than the field, as it came or in the folded form the record's search name
-    keeps (a ligature such as U+FDFA is written out in 18 letters)."""
-    if len(text) > max_length:
-        return True
-    return not text.isascii() and len(fold_accents(text)) > max_length
 
 
 # --- Birth dates -------------------------------------------------------------------------
