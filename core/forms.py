@@ -9,10 +9,18 @@ from core.dates import PartialDate
 
 
 class DateInput(forms.DateInput):
-    input_type = "date"
+    """A text box for DD.MM.YYYY: the browser's date picker shows the browser's format
+    (mm/dd/yyyy in an English browser), the portal writes dates one way everywhere."""
 
     def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%d")
+        attrs = {
+            "placeholder": _("DD.MM.YYYY"),
+            "inputmode": "numeric",
+            "autocomplete": "off",
+            "maxlength": 10,
+            **(attrs or {}),
+        }
+        super().__init__(attrs, format="%d.%m.%Y")
 
 
 class PartialDateField(forms.Field):
