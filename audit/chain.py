@@ -56,6 +56,10 @@ def chain_append(events: list[AuditEvent]) -> None:
         return
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
+            # Django's foreign keys are checked at commit, after this lock is taken: a
+            # check waiting for a row that another request locked while it waits for this
+            # lock would deadlock. Checked now, before the lock, they wait without it.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
     head = AuditEvent.objects.order_by("-pk").values_list("hash", flat=True).first()
     prev_hash = head if head is not None else GENESIS
