@@ -67,6 +67,7 @@ if (BASE_DIR / "tools").is_dir():
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "web.middleware.AllowedMethodsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
@@ -258,6 +259,8 @@ CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 # cookie without Secure, so plain HTTP (the DEBUG demo) keeps the usual names.
 SESSION_COOKIE_NAME = "__Host-sessionid" if SESSION_COOKIE_SECURE else "sessionid"
 CSRF_COOKIE_NAME = "__Host-csrftoken" if CSRF_COOKIE_SECURE else "csrftoken"
+# No script of ours reads the token from the cookie (forms and htmx send the form's).
+CSRF_COOKIE_HTTPONLY = True
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 # A load balancer probes the health endpoints over plain HTTP (web.views.health).
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]

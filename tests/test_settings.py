@@ -7,6 +7,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from django.conf import settings
 from django.core.signals import request_started
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -99,3 +100,20 @@ def _libpq_params(settings_dict):
         "host": settings_dict["HOST"],
         "port": settings_dict["PORT"] or 5432,
     }
+
+
+@pytest.mark.parametrize("method", ["TRACE", "OPTIONS", "PUT", "PATCH", "DELETE"])
+def test_pages_refuse_methods_other_than_get_head_and_post(
+    client, db, laf_caseworker, olena, method
+):
+    client.force_login(laf_caseworker)
+    response = client.generic(method, f"/clients/{olena.pk}/")
+    assert response.status_code == 405
+    assert response["Allow"] == "GET, HEAD, POST"
+    assert "shevchenko" not in response.content.decode().lower()
+
+
+def test_no_script_can_read_the_csrf_cookie(client, db):
+    response = client.get("/login/")
+    cookie = response.cookies[settings.CSRF_COOKIE_NAME]
+    assert cookie["httponly"] is True

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.utils import translation
 
 from agencies.selectors import membership_for
@@ -39,4 +39,20 @@ class LogContextMiddleware:
         if user is not None and user.is_authenticated:
             membership = membership_for(user)
             log_bind(user_id=user.pk, agency_id=membership.agency_id if membership else None)
+        return self.get_response(request)
+
+
+class AllowedMethodsMiddleware:
+    """Pages answer GET, HEAD and POST only. Django's function views run for any method,
+    so without this a TRACE or OPTIONS request got the page itself (a record, audited
+    as a read), found by the scanner."""
+
+    ALLOWED = ("GET", "HEAD", "POST")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method not in self.ALLOWED:
+            return HttpResponseNotAllowed(self.ALLOWED)
         return self.get_response(request)
