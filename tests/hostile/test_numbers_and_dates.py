@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from access.models import AccessRequest, Grant
 from core.params import positive_int
+from tests.hostile.helpers import rolled_back
 from workflows.duplicates.models import DuplicatePair
 
 pytestmark = pytest.mark.django_db
@@ -33,67 +34,67 @@ def test_positive_int_reads_ascii_digits_only():
 # Finding 1: superscript digits (and other numbers int() refuses) in ids and counts.
 
 
-@pytest.mark.parametrize("value", NOT_A_NUMBER)
-def test_audit_list_ignores_a_cursor_that_is_no_number(supervisor_client, value):
-    response = supervisor_client.get(reverse("audit:event-list"), {"after": value})
-    assert response.status_code == 200
+def test_audit_list_ignores_a_cursor_that_is_no_number(supervisor_client):
+    for value in NOT_A_NUMBER:
+        with rolled_back():
+            response = supervisor_client.get(reverse("audit:event-list"), {"after": value})
+            assert response.status_code == 200
 
 
-@pytest.mark.parametrize("value", NOT_A_NUMBER)
-def test_record_accesses_take_30_days_for_a_period_that_is_no_number(
-    supervisor_client, olena, value
-):
-    response = supervisor_client.get(
-        reverse("audit:record-accesses", args=[olena.pk]), {"days": value}
-    )
-    assert response.status_code == 200
-    assert response.context["days"] == 30
+def test_record_accesses_take_30_days_for_a_period_that_is_no_number(supervisor_client, olena):
+    for value in NOT_A_NUMBER:
+        with rolled_back():
+            response = supervisor_client.get(
+                reverse("audit:record-accesses", args=[olena.pk]), {"days": value}
+            )
+            assert response.status_code == 200
+            assert response.context["days"] == 30
 
 
-@pytest.mark.parametrize("value", NOT_A_NUMBER)
-def test_handover_form_ignores_an_agency_that_is_no_number(laf_client, olena, sozialamt, value):
-    response = laf_client.get(
-        reverse("clients:client-handover", args=[olena.pk]), {"agency": value}
-    )
-    assert response.status_code == 200
-    assert response.context["receiving"] is None
+def test_handover_form_ignores_an_agency_that_is_no_number(laf_client, olena, sozialamt):
+    for value in NOT_A_NUMBER:
+        with rolled_back():
+            response = laf_client.get(
+                reverse("clients:client-handover", args=[olena.pk]), {"agency": value}
+            )
+            assert response.status_code == 200
+            assert response.context["receiving"] is None
 
 
-@pytest.mark.parametrize("value", NOT_A_NUMBER)
 def test_merge_with_a_survivor_that_is_no_number_is_refused_on_the_page(
-    supervisor_client, laf_pair, value
+    supervisor_client, laf_pair
 ):
-    pair = laf_pair
-    response = supervisor_client.post(
-        reverse("clients:duplicate-pair", args=[pair.pk]),
-        {"decision": "merge", "survivor": value},
-    )
-    assert response.status_code == 200
-    assert [m.level for m in response.context["messages"]] == [messages.ERROR]
-    pair.refresh_from_db()
-    assert pair.status == DuplicatePair.Status.OPEN
+    for value in NOT_A_NUMBER:
+        with rolled_back():
+            pair = laf_pair
+            response = supervisor_client.post(
+                reverse("clients:duplicate-pair", args=[pair.pk]),
+                {"decision": "merge", "survivor": value},
+            )
+            assert response.status_code == 200
+            assert [m.level for m in response.context["messages"]] == [messages.ERROR]
+            pair.refresh_from_db()
+            assert pair.status == DuplicatePair.Status.OPEN
 
 
 # Finding 2: a date at the end of the calendar overflowed when a day was added.
 
 
-@pytest.mark.parametrize(
-    "query",
-    [
+def test_audit_dates_at_the_ends_of_the_calendar_are_a_form_error(supervisor_client):
+    for query in [
         {"until": "9999-12-31"},
         {"since": "9999-12-31"},
         {"since": "0001-01-01"},
         {"until": "0001-01-01"},
         {"since": "0001-01-01", "until": "9999-12-31"},
         {"until": "31.12.9999"},
-    ],
-)
-def test_audit_dates_at_the_ends_of_the_calendar_are_a_form_error(supervisor_client, query):
-    response = supervisor_client.get(reverse("audit:event-list"), query)
-    assert response.status_code == 200
-    form = response.context["form"]
-    assert not form.is_valid()
-    assert set(form.errors) <= {"since", "until"}
+    ]:
+        with rolled_back():
+            response = supervisor_client.get(reverse("audit:event-list"), query)
+            assert response.status_code == 200
+            form = response.context["form"]
+            assert not form.is_valid()
+            assert set(form.errors) <= {"since", "until"}
 
 
 # Finding 3: a past end date raised the service's ValidationError through the view.
