@@ -33,15 +33,15 @@ _KEYS: dict[str, Callable[[str, HttpRequest], str]] = {
 }
 
 
-def throttled(group: str, *, methods: tuple[str, ...] = ("GET", "POST")):
-    """Count the view's requests (of `methods`) in `group` (see
-    settings.PORTAL_RATE_LIMITS); past a limit, answer 429 instead of running the view.
-    Goes inside `staff_required`."""
+def throttled(group: str, *, counts: Callable[[HttpRequest], bool] | None = None):
+    """Count the view's requests in `group` (see settings.PORTAL_RATE_LIMITS), or only
+    those for which `counts(request)` is true; past a limit, answer 429 instead of
+    running the view. Goes inside `staff_required`."""
 
     def decorate(view: Callable) -> Callable:
         @wraps(view)
         def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            if request.method not in methods:
+            if counts is not None and not counts(request):
                 return view(request, *args, **kwargs)
             exceeded = limit_exceeded(request, group)
             if exceeded is not None:

@@ -21,3 +21,13 @@ document.addEventListener("htmx:beforeSwap", (event) => {
     event.detail.isError = false;
   }
 });
+
+// A results page answered to a POST stands in the history as its GET address
+// (/clients/?q=<key>: the criteria stay in the session), so that Back from a record and
+// reload show the results again instead of asking to resubmit the form.
+document.addEventListener("DOMContentLoaded", () => {
+  const search = document.querySelector("[data-search-url]");
+  if (search && window.location.search === "") {
+    window.history.replaceState(null, "", search.dataset.searchUrl);
+  }
+});

@@ -1,4 +1,5 @@
 import pytest
+from django.test import Client as Browser
 from django.urls import reverse
 
 from audit.models import AuditEvent
@@ -143,3 +144,31 @@ def test_the_spelling_of_a_merged_record_finds_the_survivor(laf_client, laf):
     match_keys_refresh(clients=list(Client.objects.filter(pk__in=[survivor.pk, merged.pk])))
     assert _results(laf_client, name="Kovalchuk Olena") == [survivor.pk]
     assert _results(laf_client, name="Kowaltschuk") == [survivor.pk]
+
+
+def test_a_search_is_shown_again_from_its_key_and_audited_again(laf_client, olena):
+    response = laf_client.post(SEARCH, {"name": "Schewtschenko"})
+    key = response.context["search_key"]
+    assert key and "Schewtschenko" not in key
+    again = laf_client.get(SEARCH, {"q": key})
+    assert [r.client.pk for r in again.context["page"].object_list] == [olena.pk]
+    assert again.context["form"]["name"].value() == "Schewtschenko"
+    searches = AuditEvent.objects.filter(action="search", object_ids=[olena.pk])
+    assert searches.count() == 2
+
+
+def test_a_search_key_is_of_no_use_to_another_session(laf_client, olena, laf_caseworker):
+    key = laf_client.post(SEARCH, {"name": "Shevchenko"}).context["search_key"]
+    other = Browser()
+    other.force_login(laf_caseworker)
+    response = other.get(SEARCH, {"q": key})
+    assert response.context["page"] is None
+    assert "no longer available" in response.content.decode() or "nicht mehr" in (
+        response.content.decode()
+    )
+
+
+def test_an_empty_search_asks_for_a_criterion(laf_client):
+    response = laf_client.post(SEARCH, {"name": "  "})
+    assert response.context["page"] is None
+    assert response.context["form"].non_field_errors()

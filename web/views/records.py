@@ -4,6 +4,7 @@ notes, the person's sheet. Thin: parse, ask access/selectors/services, render.""
 from __future__ import annotations
 
 import copy
+import secrets
 
 import segno
 from django.contrib import messages
@@ -33,18 +34,39 @@ from workflows.imports import remarks as import_remarks
 PAGE_SIZE = 25
 
 
+# A session remembers its last searches, so that Back from a record and reload show the
+# results again (GET ?q=<key>) without the criteria in the URL.
+SEARCHES_KEPT = 20
+
+
+def _runs_search(request: HttpRequest) -> bool:
+    return request.method == "POST" or "q" in request.GET
+
+
 @staff_required
-@throttled("lookup", methods=("POST",))
+@throttled("lookup", counts=_runs_search)
 def client_search(request: HttpRequest) -> HttpResponse:
-    # Criteria travel by POST so that names never appear in URLs or access logs.
-    form = ClientSearchForm(request.POST if request.method == "POST" else None)
+    # Criteria travel by POST so that names never appear in URLs or access logs; the
+    # results page then stands in the browser's history as ?q=<key> (portal.js), a key
+    # to the criteria kept in the session.
+    if request.method == "POST":
+        data, key, page_number = request.POST, "", request.POST.get("page")
+    else:
+        key, page_number = request.GET.get("q", ""), request.GET.get("page")
+        data = request.session.get("searches", {}).get(key) if key else None
+        if key and data is None:
+            messages.info(request, _("This search is no longer available; please search again."))
+            key = ""
+    form = ClientSearchForm(data)
     page = None
     more = False
     hints = []
     if form.has_criteria():
+        if request.method == "POST":
+            key = _search_remember(request, form)
         criteria = form.cleaned_data
         found = selectors.client_search(request.user, **criteria)
-        page = Paginator(found.results, PAGE_SIZE).get_page(request.POST.get("page"))
+        page = Paginator(found.results, PAGE_SIZE).get_page(page_number)
         more = found.more
         used = [name for name, value in criteria.items() if value]
         clients_shown(
@@ -61,8 +83,19 @@ def client_search(request: HttpRequest) -> HttpResponse:
             action=AuditEvent.Action.SEARCH,
             fields=["existence_hint", *used],
         )
-    context = {"form": form, "page": page, "more": more, "hints": hints}
+    elif form.is_bound and not form.errors:
+        form.add_error(None, _("Enter a name, a date of birth or a number to search for."))
+    context = {"form": form, "page": page, "more": more, "hints": hints, "search_key": key}
     return render(request, "clients/client_search.html", context)
+
+
+def _search_remember(request: HttpRequest, form: ClientSearchForm) -> str:
+    """Keep the criteria as typed in the session; the key to them."""
+    searches = request.session.get("searches", {})
+    key = secrets.token_urlsafe(6)
+    searches[key] = {name: form.data.get(name, "") for name in form.fields}
+    request.session["searches"] = dict(list(searches.items())[-SEARCHES_KEPT:])
+    return key
 
 
 @staff_required
