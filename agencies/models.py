@@ -120,7 +120,10 @@ class PurposeProfile(models.Model):
         _("agency kind"), max_length=32, choices=Agency.Kind.choices, unique=True
     )
     sections = models.JSONField(_("sections"), default=list)
-    purpose = models.CharField(_("usual purpose"), max_length=200, blank=True)
+    # Proposed to the caseworker in the language they work in (`purpose_in`): a German
+    # caseworker must not be offered, and then store in a grant, an English purpose.
+    purpose_de = models.CharField(_("usual purpose (German)"), max_length=200, blank=True)
+    purpose = models.CharField(_("usual purpose (English)"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("purpose profile")
@@ -129,3 +132,10 @@ class PurposeProfile(models.Model):
 
     def __str__(self) -> str:
         return self.get_kind_display()
+
+    def purpose_in(self, language: str) -> str:
+        """The usual purpose in `language` ("de", "en"), else in the other one."""
+        german, english = self.purpose_de, self.purpose
+        if language.startswith("de"):
+            return german or english
+        return english or german

@@ -63,6 +63,8 @@ def legal_bases(db):
 
     migration = importlib.import_module("agencies.migrations.0003_legal_bases_and_purpose_profiles")
     migration.create(apps, None)
+    german = importlib.import_module("agencies.migrations.0006_purpose_profile_in_german")
+    german.fill_german(apps, None)
     return {basis.code: basis for basis in LegalBasis.objects.all()}
 
 

@@ -137,13 +137,13 @@ class PurposeProfileForm(forms.ModelForm):
 
     class Meta:
         model = PurposeProfile
-        fields = ["kind", "sections", "purpose"]
+        fields = ["kind", "sections", "purpose_de", "purpose"]
 
 
 @admin.register(PurposeProfile)
 class PurposeProfileAdmin(PermissionChangeAuditMixin, admin.ModelAdmin):
     form = PurposeProfileForm
-    list_display = ["kind", "section_labels", "purpose"]
+    list_display = ["kind", "section_labels", "purpose_de", "purpose"]
 
     @admin.display(description=_("sections"))
     def section_labels(self, profile: PurposeProfile) -> str:

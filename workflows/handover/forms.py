@@ -5,6 +5,7 @@ from __future__ import annotations
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency, LegalBasis, PurposeProfile
@@ -22,7 +23,7 @@ def profile_initial(agency: Agency | None) -> dict:
     profile = PurposeProfile.objects.filter(kind=agency.kind).first() if agency else None
     if profile is None:
         return {"sections": [IDENTITY]}
-    return {"sections": profile.sections, "purpose": profile.purpose}
+    return {"sections": profile.sections, "purpose": profile.purpose_in(get_language())}
 
 
 def handover_initial(receiving: Agency | None) -> dict:
