@@ -124,6 +124,31 @@ def test_the_same_form_sent_again_leads_to_the_record_and_adds_nothing(laf_clien
     assert list(again.context["messages"])[-1].level == messages.INFO
 
 
+def test_a_submission_saved_meanwhile_is_not_shown_as_its_own_duplicate(laf_client, monkeypatch):
+    """The race the threads above hit only sometimes, staged: the first submission
+    commits after the second looked for its token but before the second's duplicate
+    check, which then finds the first one's record as a probable match."""
+    url = reverse("clients:client-create")
+    data = {**INTAKE, "intake_token": _token_of(laf_client.get(url))}
+    laf_client.post(url, data)
+    client = Client.objects.get()
+    looked_up = intake_services.registered_with_token
+    calls = []
+
+    def not_yet_committed_at_first(**kwargs):
+        calls.append(kwargs)
+        return None if len(calls) == 1 else looked_up(**kwargs)
+
+    monkeypatch.setattr(intake_services, "registered_with_token", not_yet_committed_at_first)
+
+    again = laf_client.post(url, data, follow=True)
+
+    assert again.redirect_chain == [(reverse("clients:client-detail", args=[client.pk]), 302)]
+    assert Client.objects.get() == client
+    assert not DuplicatePair.objects.exists()
+    assert messages.WARNING not in [m.level for m in again.context["messages"]]
+
+
 def test_each_showing_of_the_form_gets_its_own_token(laf_client):
     url = reverse("clients:client-create")
     assert _token_of(laf_client.get(url)) != _token_of(laf_client.get(url))

@@ -34,12 +34,7 @@ def client_create(request: HttpRequest) -> HttpResponse:
     gate = None
     if request.method == "POST" and form.is_valid() and document_form.is_valid():
         try:
-            # A form saved before is not checked for duplicates again: it is the duplicate.
-            if done := intake_services.registered_with_token(
-                agency=request.membership.agency, token=token
-            ):
-                raise intake_services.AlreadyRegistered(done)
-            gate = registration_gate(request)
+            gate = registration_gate_unless_saved(request, token)
             if gate.is_open:
                 client = intake_services.client_register(
                     agency=request.membership.agency,
@@ -53,9 +48,12 @@ def client_create(request: HttpRequest) -> HttpResponse:
                 return redirect("clients:client-detail", pk=client.pk)
         except ValidationError as error:
             add_service_errors(form, error)
+            if getattr(error, "code", None) == "token":
+                token_form = IntakeTokenForm()
         except intake_services.AlreadyRegistered as saved:
             messages.info(request, _("This form had already been saved; nothing new was added."))
             return redirect("clients:client-detail", pk=saved.client.pk)
+    _warn_if_asked(request, gate)
     context = {
         "form": form,
         "document_form": document_form,
@@ -94,11 +92,7 @@ def household_member_add(request: HttpRequest, pk: int) -> HttpResponse:
         fields = dict(form.cleaned_data)
         role = fields.pop("household_role")
         try:
-            if done := intake_services.registered_with_token(
-                agency=request.membership.agency, token=token
-            ):
-                raise intake_services.AlreadyRegistered(done)
-            gate = registration_gate(request)
+            gate = registration_gate_unless_saved(request, token)
             if gate.is_open:
                 member = intake_services.household_member_add(
                     anchor=anchor,
@@ -113,9 +107,12 @@ def household_member_add(request: HttpRequest, pk: int) -> HttpResponse:
                 return _after_member_saved(request, anchor, member)
         except ValidationError as error:
             add_service_errors(form, error)
+            if getattr(error, "code", None) == "token":
+                token_form = IntakeTokenForm()
         except intake_services.AlreadyRegistered as saved:
             messages.info(request, _("This form had already been saved; nothing new was added."))
             return _after_member_saved(request, anchor, saved.client)
+    _warn_if_asked(request, gate)
     members = list(selectors.household_members(request.user, anchor))
     clients_shown(request, members, fields=["household"])
     context = {
@@ -148,6 +145,11 @@ class RegistrationGate:
     def is_open(self) -> bool:
         return self.confirm_form is None or self.confirm_form.is_valid()
 
+    @property
+    def asks_first(self) -> bool:
+        """Matches shown for the first time: no error yet, a question."""
+        return self.confirm_form is not None and not self.confirm_form.is_bound
+
     def record_confirmation(self, *, client: Client, actor) -> None:
         if self.confirm_form is not None:
             duplicate_services.intake_duplicates_confirm(
@@ -165,14 +167,32 @@ def registration_gate(request: HttpRequest) -> RegistrationGate:
         return RegistrationGate(matches, None)
     if "duplicate_confirmed" in request.POST or "duplicate_reason" in request.POST:
         return RegistrationGate(matches, DuplicateConfirmForm(request.POST))
-    messages.warning(
-        request,
-        _(
-            "A probable existing record was found. Open it instead, or confirm below that "
-            "this is a different person and say why."
-        ),
-    )
     return RegistrationGate(matches, DuplicateConfirmForm())
+
+
+def registration_gate_unless_saved(request: HttpRequest, token: uuid.UUID) -> RegistrationGate:
+    """The duplicate gate for a form not saved yet. A form saved before, or meanwhile by
+    a concurrent submission of it (whose record the check would show as a probable
+    duplicate of itself), raises `AlreadyRegistered`: it is the duplicate, not a new one."""
+    agency = request.membership.agency
+    if done := intake_services.registered_with_token(agency=agency, token=token):
+        raise intake_services.AlreadyRegistered(done)
+    gate = registration_gate(request)
+    if not gate.is_open:
+        if done := intake_services.registered_with_token(agency=agency, token=token):
+            raise intake_services.AlreadyRegistered(done)
+    return gate
+
+
+def _warn_if_asked(request: HttpRequest, gate: RegistrationGate | None) -> None:
+    if gate is not None and gate.asks_first:
+        messages.warning(
+            request,
+            _(
+                "A probable existing record was found. Open it instead, or confirm below "
+                "that this is a different person and say why."
+            ),
+        )
 
 
 @staff_required(may=policy.may_register)
