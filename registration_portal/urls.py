@@ -1,13 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from web.signin.views import SignInView, login_verify
-from web.views import account
+from web.views import account, home
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="clients:client-search"), name="home"),
+    path("", home.home, name="home"),
     # /admin/login/ is the same sign-in (web.signin.admin_site).
     path("login/", SignInView.as_view(), name="login"),
     path("login/verify/", login_verify, name="login-verify"),

@@ -633,6 +633,7 @@ REFUSED_BY_ROLE = {
 # Pages without ids that list records: checked with their own assertions below.
 # (The duplicate queue: checked in tests/clients/test_review_queue.py.)
 LIST_PAGES = {
+    "home",
     "clients:client-search",
     "inbox:inbox",
     "audit:event-list",
@@ -641,7 +642,6 @@ LIST_PAGES = {
 # Pages without ids that show no record (checked once per viewer for leaks and 500s).
 # (The import page answers 403 to all but agency admins and lists only import runs.)
 PAGES_WITHOUT_RECORDS = {
-    "home",
     "login",
     "login-verify",
     "logout",
@@ -839,6 +839,21 @@ def check_inbox(check: Checker, http: HttpClient, viewer: Viewer, world: World) 
     check.expect_hidden(viewer, "inbox", response.content.decode(), allowed)
 
 
+def check_start_page(check: Checker, http: HttpClient, viewer: Viewer, world: World) -> None:
+    """The start page lists records the viewer opened (the walk opened the person's) and
+    the agency's registrations today (LAF registered the person and the household
+    member): names and birth dates of records the viewer's agency may see, no more."""
+    url = reverse("home")
+    response = check.request(viewer, http, "GET", url)
+    if response is None:
+        return
+    check.expect_status(viewer, "GET", url, response, 200)
+    body = response.content.decode()
+    check.expect_hidden(viewer, "start page", body, viewer.view)
+    if IDENTITY in viewer.view:
+        check.expect_shown(viewer, "start page", body, [FAMILY_NAME])
+
+
 def check_audit_log(check: Checker, http: HttpClient, viewer: Viewer, world: World) -> None:
     """The supervisors' audit log shows their own staff's events: ids and section names,
     never values."""
@@ -930,6 +945,7 @@ def test_matrix(record, section, state):
             if section == WALKED_SECTION[state]:
                 check_search(check, http, viewer, world, searches=BY_REFERENCE_CODE)
             check_inbox(check, http, viewer, world)
+            check_start_page(check, http, viewer, world)
             check_audit_log(check, http, viewer, world)
             TALLY["full_walks"] += 1
         else:

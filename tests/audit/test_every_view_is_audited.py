@@ -526,6 +526,11 @@ EXTRA_VISITS: dict[str, Builder] = {
             data={"family_name": "Jaremtschuk", "given_names": "Bohdana", "doc-number": "MN482913"},
         ),
     ],
+    # The start page: the agency's registrations today (the world's records are new).
+    "home": lambda w, _p: [
+        Visit("caseworker", shows_data=True),
+        Visit("supervisor", shows_data=True),
+    ],
     "inbox:inbox": lambda w, _p: [
         Visit("caseworker", shows_data=True),  # Nadiya's handover
         Visit("supervisor", shows_data=True),  # and the Sozialamt's request for Taras
