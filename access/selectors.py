@@ -3,6 +3,7 @@ so no list can forget the permission filter."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
@@ -133,6 +134,17 @@ def survivor_visible_to(user, pk: int) -> Client | None:
     if target is None:
         return None
     return policy.clients_visible_to(user).filter(pk=target).first()
+
+
+def clients_visible_among(user, ids: Iterable[int]) -> dict[int, Client]:
+    """Of the records `ids`, those whose identity the user's agency may see, by id, in one
+    query: for pages that name records by ids kept elsewhere (the audit log), so that
+    such a page names no record its reader may not open."""
+    wanted = sorted({int(pk) for pk in ids})
+    if not wanted:
+        return {}
+    visible = policy.clients_visible_to(user).filter(pk__in=wanted)
+    return {client.pk: client for client in visible.only("pk", "family_name", "given_names")}
 
 
 # Audit object types of grants and requests before they moved from `agencies` to

@@ -10,9 +10,11 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Count, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate
 from django.utils import timezone
 
+from agencies.models import Agency
 from audit.models import AuditEvent
 
 PAGE_SIZE = 50
@@ -90,16 +92,49 @@ def record_accesses(
 
 
 def _about_record(objects: dict[str, list[int]]) -> Q:
-    """Events naming one of `objects` as their object, and (PostgreSQL) lists and
-    searches that showed one of its records (GIN index on object_ids)."""
+    """Events naming one of `objects` as their object, and lists and searches that showed
+    one of its records (PostgreSQL: JSON containment on the GIN index of object_ids;
+    SQLite, the try-out database, has no containment lookup: json_each instead)."""
     condition = Q(pk__in=[])
     for object_type, ids in objects.items():
         if ids:
             condition |= Q(object_type=object_type, object_id__in=[str(pk) for pk in ids])
-    if connection.vendor == "postgresql":
-        for pk in objects.get("clients.client", []):
-            condition |= Q(object_type="clients.client", object_ids__contains=[int(pk)])
+    records = sorted({int(pk) for pk in objects.get("clients.client", [])})
+    if records and connection.vendor == "sqlite":
+        condition |= Q(pk__in=_listing_sqlite(records))
+    elif records:
+        for pk in records:
+            condition |= Q(object_type="clients.client", object_ids__contains=[pk])
     return condition
+
+
+def _listing_sqlite(records: list[int]) -> RawSQL:
+    """The ids of client events whose `object_ids` hold one of `records` (SQLite's JSON1
+    table function; a scan, fine for the try-out database)."""
+    table = AuditEvent._meta.db_table
+    placeholders = ", ".join(["%s"] * len(records))
+    # Only the table's name and placeholders go into the text; the ids are parameters.
+    return RawSQL(  # noqa: S611
+        f'SELECT e.id FROM "{table}" e, json_each(e.object_ids) j '  # noqa: S608
+        f"WHERE e.object_type = %s AND j.value IN ({placeholders})",
+        ["clients.client", *records],
+    )
+
+
+def usernames(user_ids: Collection[int], *, agency: Agency | None) -> dict[int, str]:
+    """User names of the accounts `user_ids`, by id; with `agency`, of that agency's staff
+    only, so that the log tells a supervisor no other agency's user names."""
+    users = get_user_model()._default_manager.filter(pk__in=sorted(user_ids))
+    if agency is not None:
+        users = users.filter(membership__agency=agency)
+    return dict(users.values_list("pk", "username"))
+
+
+def agency_names(slugs: Collection[str]) -> dict[str, str]:
+    """Agencies' names by their slugs (the codes that name a handover's receiver)."""
+    if not slugs:
+        return {}
+    return dict(Agency.objects.filter(slug__in=sorted(slugs)).values_list("slug", "name"))
 
 
 @dataclass(frozen=True)

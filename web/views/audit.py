@@ -19,6 +19,7 @@ from audit.models import AuditEvent
 from audit.services import audit_record
 from core.csv import csv_text
 from core.params import positive_int
+from web.views.audit_labels import EventLabeller, EventLabels
 
 
 @audited_view(may=policy.may_read_audit)
@@ -42,9 +43,11 @@ def event_list(request: HttpRequest) -> HttpResponse:
         object_ids=[event.pk for event in page],
         fields=[name for name, value in criteria.items() if value],
     )
+    labeller = EventLabeller(request.user, page)
     context = {
         "form": form,
         "events": page,
+        "rows": [(event, labeller.labels(event)) for event in page],
         "cursor": cursor,
         "anomalies": selectors.anomalies(visible),
         "query": _query_without_cursor(request),
@@ -68,7 +71,12 @@ def record_accesses(request: HttpRequest, pk: int) -> HttpResponse:
         by_name=scope.by_name,
         by_name_actions=scope.by_name_actions,
     )[:2000]
-    rows = [AccessRow.of(event, in_full=scope.shows_in_full(event.agency_id)) for event in events]
+    events = list(events)
+    labeller = EventLabeller(request.user, [e for e in events if scope.shows_in_full(e.agency_id)])
+    rows = [
+        AccessRow.of(event, in_full=scope.shows_in_full(event.agency_id), labeller=labeller)
+        for event in events
+    ]
     if request.GET.get("format") == "csv":
         audit_record(
             actor=request.user,
@@ -99,13 +107,22 @@ class AccessRow:
     outcome_label: str
     user: str = ""
     role: str = ""
-    object: str = ""
-    sections: str = ""
+    labels: EventLabels | None = None  # the object, records shown, sections: readable
+    sections: str = ""  # readable labels
+    codes: str = ""  # the codes the event keeps
     shown: int = 0  # a list or search: how many records it showed
     in_full: bool = False
 
+    @property
+    def object(self) -> str:
+        """The object as text, with how many records a list showed (for the CSV)."""
+        if self.labels is None:
+            return ""
+        named = self.labels.object.text if self.labels.object else ""
+        return ", ".join(part for part in (named, self.labels.shown) if part)
+
     @classmethod
-    def of(cls, event: AuditEvent, *, in_full: bool) -> AccessRow:
+    def of(cls, event: AuditEvent, *, in_full: bool, labeller: EventLabeller) -> AccessRow:
         shown = {
             "occurred_at": event.occurred_at,
             "agency": event.agency.name if event.agency else "",
@@ -117,12 +134,14 @@ class AccessRow:
         }
         if not in_full:
             return cls(**shown)
+        labels = labeller.labels(event)
         return cls(
             **shown,
             user=event.actor.get_username() if event.actor else "",
             role=event.role_label,
-            object=f"{event.object_type} {event.object_id}" if event.object_id else "",
-            sections=", ".join(event.fields),
+            labels=labels,
+            sections=labels.fields_text,
+            codes=", ".join(str(name) for name in event.fields),
             shown=len(event.object_ids),
             in_full=True,
         )
@@ -135,8 +154,10 @@ def _csv_response(client, rows: list[AccessRow]) -> HttpResponse:
         _("User"),
         _("Role"),
         _("Action"),
+        _("Object"),
         _("Sections"),
         _("Outcome"),
+        _("Codes"),
     ]
     lines = (
         [
@@ -145,8 +166,10 @@ def _csv_response(client, rows: list[AccessRow]) -> HttpResponse:
             row.user,
             row.role,
             row.action_label,
+            row.object,
             row.sections,
             row.outcome_label,
+            row.codes,
         ]
         for row in rows
     )
