@@ -425,6 +425,31 @@ def may_accept_handover(user, grant: Grant) -> bool:
     return membership is not None and membership.agency_id == grant.agency_id
 
 
+# --- Case notes --------------------------------------------------------------------------------
+
+
+def case_notes_visible_to(user, client: Client, notes: QuerySet) -> QuerySet:
+    """Of `notes` (CaseNote rows), those of `client` the user may read. A note belongs to
+    the agency that wrote it: the user reads their own agency's notes, and those of an
+    agency that shared this record's case notes with theirs (an active grant naming the
+    section, given by that agency), never a third agency's."""
+    membership = membership_for(user)
+    access = getattr(client, "access", None) or access_for(user, client)
+    if membership is None or "case_notes" not in access.view:
+        return notes.none()
+    today = timezone.localdate()
+    grants = Grant.objects.filter(
+        Q(expires_on__isnull=True) | Q(expires_on__gte=today),
+        client_id=client.pk,
+        agency_id=membership.agency_id,
+        status=Grant.Status.ACTIVE,
+    ).values_list("granted_by_id", "sections")
+    # Sections are a JSON list; a record has a handful of grants, read in Python (SQLite
+    # has no JSON containment).
+    sharing = {agency_id for agency_id, sections in grants if "case_notes" in sections}
+    return notes.filter(client_id=client.pk, agency_id__in={membership.agency_id, *sharing})
+
+
 # --- Import remarks ------------------------------------------------------------------------------
 
 

@@ -137,8 +137,8 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "members": members,
         "members_not_shared": not_shared,
         "documents": client.documents.all() if "documents" in shown else [],
-        "case_notes": (
-            client.case_notes.select_related("agency", "author") if "case_notes" in shown else []
+        "case_notes": policy.case_notes_visible_to(
+            request.user, client, client.case_notes.select_related("agency", "author")
         ),
         "case_note_form": CaseNoteForm() if client.access.can_change("case_notes") else None,
         "sections": SECTIONS,
