@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
+from audit.models import AuditEvent
 from audit.services import audit_record
 from core.sections import SECTIONS
 from tests.factories import ClientFactory
@@ -232,3 +233,17 @@ def test_who_saw_this_record_names_sections_and_the_receiving_agency(
     share = next(line for line in lines if "hand over" in line)
     assert "handover to Sozialamt Marzahn-Hellersdorf" in share
     assert "to:sozialamt-mh, contact" in share  # the codes kept for whoever needs them
+
+
+def test_naming_records_in_the_log_is_itself_a_read_of_them(
+    supervisor, laf_supervisor, laf_caseworker, olena, hidden
+):
+    audit_record(actor=laf_caseworker, action="view", obj=olena)
+    audit_record(
+        actor=laf_caseworker, action="view", object_type="clients.client", object_id=str(hidden.pk)
+    )
+    supervisor.get(LOG)
+    read = AuditEvent.objects.filter(
+        actor=laf_supervisor, object_type="clients.client", fields=["identity", "audit_log"]
+    ).get()
+    assert read.object_ids == [olena.pk]  # the record named, not the one left unnamed

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from access import policy
 from access import selectors as access_selectors
-from access.guards import audited_view, get_client_for, staff_required
+from access.guards import audited_view, clients_shown, get_client_for, staff_required
 from audit import selectors
 from audit.forms import EventFilterForm
 from audit.models import AuditEvent
@@ -44,6 +44,8 @@ def event_list(request: HttpRequest) -> HttpResponse:
         fields=[name for name, value in criteria.items() if value],
     )
     labeller = EventLabeller(request.user, page)
+    # The page names these records: a read of their identity, like any list of people.
+    clients_shown(request, sorted(labeller.records), fields=["identity", "audit_log"])
     context = {
         "form": form,
         "events": page,
@@ -73,11 +75,15 @@ def record_accesses(request: HttpRequest, pk: int) -> HttpResponse:
     )[:2000]
     events = list(events)
     labeller = EventLabeller(request.user, [e for e in events if scope.shows_in_full(e.agency_id)])
+    named = sorted(set(labeller.records) - {client.pk})  # the record itself: read above
+    as_csv = request.GET.get("format") == "csv"
+    action = AuditEvent.Action.EXPORT if as_csv else AuditEvent.Action.VIEW
+    clients_shown(request, named, action=action, fields=["identity", "audit_accesses"])
     rows = [
         AccessRow.of(event, in_full=scope.shows_in_full(event.agency_id), labeller=labeller)
         for event in events
     ]
-    if request.GET.get("format") == "csv":
+    if as_csv:
         audit_record(
             actor=request.user,
             action=AuditEvent.Action.EXPORT,

@@ -58,6 +58,7 @@ CODES = {
     "duplicate_queue": gettext_lazy("duplicate review queue"),
     "duplicate_report": gettext_lazy("duplicate report"),
     "audit_accesses": gettext_lazy("who saw this record"),
+    "audit_log": gettext_lazy("audit log"),
     "inbox": gettext_lazy("inbox"),
     "undo": gettext_lazy("undone"),
     "grants": gettext_lazy("access grants"),
