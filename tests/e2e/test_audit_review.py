@@ -125,6 +125,8 @@ def test_a_supervisor_sees_who_saw_a_record_in_every_agency_and_filters_the_log(
     expect(supervisor).to_have_url(re.compile(r"/audit/$"))
     supervisor.locator("#id_client").fill(str(halyna.pk))
     supervisor.locator("#id_action").select_option("view")
+    # The filtered page audits the records it names: events written from here on are not on it.
+    before_filter = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first()
     supervisor.locator("main form[method=get] button[type=submit]").click()
     expect(supervisor).to_have_url(re.compile(rf"/audit/\?.*client={halyna.pk}.*action=view"))
     expect(supervisor.locator("#id_client")).to_have_value(str(halyna.pk))
@@ -134,6 +136,7 @@ def test_a_supervisor_sees_who_saw_a_record_in_every_agency_and_filters_the_log(
         object_type="clients.client",
         agency=laf,
         action="view",
+        pk__lte=before_filter,
     )
     users = set(expected.values_list("actor__username", flat=True))
     assert users == {staff["laf"], staff["supervisor"]}
@@ -143,12 +146,13 @@ def test_a_supervisor_sees_who_saw_a_record_in_every_agency_and_filters_the_log(
         row = rows.nth(index)
         expect(cells(row, AGENCY)).to_have_text(laf.name)
         expect(cells(row, USER)).to_contain_text(re.compile(r"^laf\.(caseworker|supervisor)"))
-        expect(cells(row, OBJECT).get_by_role("link")).to_have_text("KRAVETS, Halyna")
+        # Halyna's record in every row (the supervisor's own read of the unfiltered log
+        # named both records it listed, Halyna's among them).
+        expect(cells(row, OBJECT).get_by_role("link", name="KRAVETS, Halyna")).to_be_visible()
     for username in users:
         expect(rows.filter(has_text=username).first).to_be_visible()
     main = supervisor.locator("main")
     expect(main).not_to_contain_text(sozialamt.name)
     expect(main).not_to_contain_text(SOZIALAMT_USER)
-    expect(main).not_to_contain_text("LYSENKO")
     assert_accessible(supervisor, "audit log")
     screenshot(supervisor, "audit-log")
