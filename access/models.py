@@ -70,6 +70,8 @@ class Grant(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     decided_at = models.DateTimeField(_("accepted or declined"), null=True, blank=True)
+    # Why the receiving agency declined a handover: shown to the agency that offered it.
+    decision_note = models.CharField(_("reason"), max_length=300, blank=True)
     revoked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

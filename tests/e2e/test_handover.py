@@ -322,6 +322,11 @@ def test_laf_hands_a_family_to_the_sozialamt_and_the_jobcenter_asks_for_access(
     )
     expect(jobcenter_grant).to_have_count(1)
     jobcenter_grant.locator("button[type=submit]").click()
+    # A confirmation page names what ends, and only its own button revokes.
+    expect(laf_page.locator("main h1")).to_contain_text(jobcenter.name)
+    expect(laf_page.locator("main")).to_contain_text(MOTHER)
+    assert_accessible(laf_page, "revoke confirmation")
+    laf_page.locator("main button[name=confirm]").click()
     expect(laf_page).to_have_url(f"{mother_url}#journey")
     expect(laf_page.locator("main [role=status]")).to_contain_text(jobcenter.name)
     expect(

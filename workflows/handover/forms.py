@@ -61,7 +61,11 @@ class _GrantFields(TextChecksMixin, forms.Form):
 
 
 class HandoverForm(_GrantFields):
-    agency = forms.ModelChoiceField(label=_("Receiving agency"), queryset=Agency.objects.none())
+    # Chosen in the step before (the page's one agency select, which proposes the usual
+    # sections); the form carries it on.
+    agency = forms.ModelChoiceField(
+        label=_("Receiving agency"), queryset=Agency.objects.none(), widget=forms.HiddenInput
+    )
     expires_on = forms.DateField(label=_("Valid until"), required=False, widget=DateInput())
     include_household = forms.BooleanField(
         label=_("Hand over the whole household together"), required=False, initial=True
@@ -107,6 +111,24 @@ class RequestDecisionForm(TextChecksMixin, forms.Form):
 
     def clean_expires_on(self):
         return _not_in_the_past(self.cleaned_data["expires_on"])
+
+
+class DeclineForm(TextChecksMixin, forms.Form):
+    """The confirmation step of a decline: the reason is required and is shown to the
+    agency that asked or offered."""
+
+    reason = forms.CharField(
+        label=_("Reason (shown to the other agency)"),
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Give the reason for declining.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
 
 
 def _not_in_the_past(expires_on):

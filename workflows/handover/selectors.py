@@ -6,7 +6,7 @@ import datetime as dt
 import itertools
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Min, Q, QuerySet
 from django.utils import timezone
 
 from access.models import AccessRequest, Grant
@@ -15,13 +15,60 @@ from agencies.models import Agency
 
 def handovers_incoming(agency: Agency) -> list[list[Grant]]:
     """Pending handovers to the agency, one list of grants per handover (a household)."""
-    grants = (
+    return handover_groups(handover_ids_incoming(agency))
+
+
+def handover_ids_incoming(agency: Agency) -> QuerySet:
+    """The ids of the pending handovers to the agency, newest first (to paginate on:
+    a page then loads only its own handovers' grants)."""
+    return (
         Grant.objects.filter(agency=agency, status=Grant.Status.PENDING)
-        .select_related("client", "granted_by", "legal_basis", "created_by")
-        .order_by("handover_id", "pk")
+        .values("handover_id")
+        .annotate(offered_at=Min("created_at"))
+        .order_by("-offered_at", "handover_id")
+        .values_list("handover_id", flat=True)
     )
-    groups = [list(group) for _key, group in itertools.groupby(grants, key=lambda g: g.handover_id)]
-    return sorted(groups, key=lambda group: group[0].created_at, reverse=True)
+
+
+def handover_groups(handover_ids, *, status: str = Grant.Status.PENDING) -> list[list[Grant]]:
+    """The grants of these handovers in their status, one list per handover, in the order
+    of the ids given."""
+    ids = list(handover_ids)
+    grants = (
+        Grant.objects.filter(handover_id__in=ids, status=status)
+        .select_related("client", "agency", "granted_by", "legal_basis", "created_by")
+        .order_by("handover_id", "pk")  # the person the handover was made from first
+    )
+    groups = {key: list(group) for key, group in itertools.groupby(grants, lambda g: g.handover_id)}
+    return [groups[key] for key in ids if key in groups]
+
+
+def handover_waiting_count(agency: Agency) -> int:
+    """How many handovers wait for the agency's acceptance (one COUNT query)."""
+    return (
+        Grant.objects.filter(agency=agency, status=Grant.Status.PENDING)
+        .values("handover_id")
+        .distinct()
+        .count()
+    )
+
+
+def handovers_declined(agency: Agency, *, days: int = 30) -> QuerySet:
+    """The ids of the agency's own handovers declined in the last `days` days, newest
+    first: the agency that offered them reads the reason in its inbox."""
+    since = timezone.now() - dt.timedelta(days=days)
+    return (
+        Grant.objects.filter(
+            granted_by=agency,
+            origin=Grant.Origin.HANDOVER,
+            status=Grant.Status.DECLINED,
+            decided_at__gte=since,
+        )
+        .values("handover_id")
+        .annotate(declined_at=Max("decided_at"))
+        .order_by("-declined_at", "handover_id")
+        .values_list("handover_id", flat=True)
+    )
 
 
 def requests_to_decide(agency: Agency) -> QuerySet[AccessRequest]:
@@ -30,6 +77,12 @@ def requests_to_decide(agency: Agency) -> QuerySet[AccessRequest]:
         .select_related("client", "requesting_agency", "legal_basis", "requested_by")
         .order_by("created_at")
     )
+
+
+def requests_waiting_count(agency: Agency) -> int:
+    return AccessRequest.objects.filter(
+        holding_agency=agency, status=AccessRequest.Status.PENDING
+    ).count()
 
 
 def requests_made(agency: Agency, *, days: int = 30) -> QuerySet[AccessRequest]:

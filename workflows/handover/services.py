@@ -79,8 +79,11 @@ def handover_create(
 
 
 @transaction.atomic
-def handover_decide(*, actor: User, handover_id: uuid.UUID, accept: bool) -> list[Grant]:
-    """The receiving agency accepts (records appear in its lists) or declines a handover."""
+def handover_decide(
+    *, actor: User, handover_id: uuid.UUID, accept: bool, note: str = ""
+) -> list[Grant]:
+    """The receiving agency accepts (records appear in its lists) or declines a handover;
+    a decline's reason (`note`) is shown to the agency that offered it."""
     grants = list(
         Grant.objects.select_for_update()
         .select_related("client")
@@ -94,10 +97,14 @@ def handover_decide(*, actor: User, handover_id: uuid.UUID, accept: bool) -> lis
     for grant in grants:
         grant.status = Grant.Status.ACTIVE if accept else Grant.Status.DECLINED
         grant.decided_by, grant.decided_at = actor, now
-        grant.save(update_fields=["status", "decided_by", "decided_at"])
+        grant.decision_note = "" if accept else note
+        grant.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
         access_rebuild(client=grant.client, agency=grant.agency)
         audit_record(
-            actor=actor, action="accept" if accept else "decline", obj=grant, fields=grant.sections
+            actor=actor,
+            action="accept" if accept else "decline",
+            obj=grant,
+            fields=_with_note(grant.sections, grant.decision_note),
         )
     return grants
 
@@ -200,9 +207,15 @@ def access_request_decide(
         actor=actor,
         action="approve" if approve else "decline",
         obj=request,
-        fields=request.sections,
+        fields=_with_note(request.sections, note),
     )
     return request
+
+
+def _with_note(sections: list[str], note: str) -> list[str]:
+    """What the audit names of a decision: the sections, and that a reason was given
+    (the field's name, never its text)."""
+    return [*sections, "decision_note"] if note else list(sections)
 
 
 def _validate_grant(grant: Grant) -> None:
