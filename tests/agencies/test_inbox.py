@@ -284,3 +284,24 @@ def test_the_inbox_shows_25_handovers_a_page(
     assert second.count('<article class="card mb-3">') == 2
     assert "PERSON00" in second  # the oldest last
     assert client.get(reverse("inbox:inbox"), {"handovers": "x\x00"}).status_code == 200
+
+
+def test_the_inbox_costs_the_same_queries_for_3_or_20_handovers(
+    client, laf, laf_caseworker, sozialamt, sozialamt_caseworker, consent
+):
+    def offer(count: int) -> None:
+        for _ in range(count):
+            person = ClientFactory(agency=laf, actor=laf_caseworker)
+            _offer(person, laf_caseworker, sozialamt, consent)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("inbox:inbox")).status_code == 200
+        return len(captured.captured_queries)
+
+    client.force_login(sozialamt_caseworker)
+    offer(3)
+    queries()  # the first request of a session does more (session, caches)
+    few = queries()
+    offer(17)
+    assert queries() == few
