@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from crispy_forms.bootstrap import InlineCheckboxes
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Fieldset, Layout, Row
 from django import forms
+from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
@@ -15,6 +18,7 @@ from clients.reference import reference_code_normalize
 from clients.validators import normalize_identifier
 from core.dates import PartialDate
 from core.forms import DateInput, PartialDateField
+from core.identity.names import ARABIC_SCRIPT_NAMES, romanize
 from core.sections import FORM_SECTIONS, SECTIONS
 from core.text import TextChecksMixin, validate_name_text
 
@@ -49,6 +53,87 @@ def _rows(section: str) -> list:
 
 def _widget_layout(name: str):
     return InlineCheckboxes(name) if name == "languages" else name
+
+
+# Name fields written in Latin letters (as in German files), and where the same name in
+# the passport's own script belongs.
+LATIN_NAME_FIELDS: dict[str, str | None] = {
+    "family_name": "family_name_original",
+    "given_names": "given_names_original",
+    "birth_name": None,
+    "former_names": None,
+}
+# Emoji, pictographs, arithmetic and currency signs are no part of anyone's name. Modifier
+# symbols (Sk: ´ ` ^) stay: they are typed as apostrophes and accents.
+_SYMBOL_CATEGORIES = frozenset({"So", "Sm", "Sc"})
+_EMOJI_PARTS = frozenset({"\ufe0f", "\u20e3"}) | {chr(c) for c in range(0x1F3FB, 0x1F400)}
+_SCRIPT_LABELS = {
+    "ARABIC": _("Arabic"),
+    "CYRILLIC": _("Cyrillic"),
+    "GREEK": _("Greek"),
+    "HEBREW": _("Hebrew"),
+    "ARMENIAN": _("Armenian"),
+    "GEORGIAN": _("Georgian"),
+}
+# Ukrainian passports' romanisation (KMU 2010), for the suggestion only; position-
+# dependent letters take their inner form, and the word's first letter its initial form.
+_KMU = dict(
+    zip(
+        "абвгґдезиіклмнопрстуфхцчшщ",
+        "a b v h g d e z y i k l m n o p r s t u f kh ts ch sh shch".split(),
+        strict=True,
+    )
+)
+_KMU.update({"ж": "zh", "ь": "", "'": "", "’": "", "ʼ": ""})
+_KMU_INNER = {"є": "ie", "ї": "i", "й": "i", "ю": "iu", "я": "ia"}
+_KMU_INITIAL = {"є": "ye", "ї": "yi", "й": "y", "ю": "yu", "я": "ya"}
+# Letters only Russian writes: such a name is read by anyascii's (Russian-style) table.
+_RUSSIAN_ONLY = frozenset("ыэъё")
+
+
+def _script_of(char: str) -> str:
+    return unicodedata.name(char, "").split(" ")[0]
+
+
+def name_symbols(value: str) -> bool:
+    """Emoji or other symbols in a name."""
+    return any(
+        unicodedata.category(char) in _SYMBOL_CATEGORIES or char in _EMOJI_PARTS for char in value
+    )
+
+
+def non_latin_script(value: str) -> str | None:
+    """The script of the first letter that is not Latin (ARABIC, CYRILLIC, ...), or None
+    for a name in Latin letters (with any diacritics: Ševčenko, Müller, Đorđević)."""
+    for char in value:
+        if char.isalpha() and _script_of(char) != "LATIN":
+            return _script_of(char)
+    return None
+
+
+def _word_in_latin(word: str) -> str:
+    folded = word.casefold()
+    if folded in ARABIC_SCRIPT_NAMES:
+        return ARABIC_SCRIPT_NAMES[folded]
+    if any(_script_of(char) == "CYRILLIC" for char in word) and not _RUSSIAN_ONLY & set(folded):
+        out = []
+        for index, char in enumerate(folded):
+            if char in _KMU_INNER:
+                out.append((_KMU_INITIAL if index == 0 else _KMU_INNER)[char])
+            else:
+                out.append(_KMU.get(char, char))
+        return "".join(out)
+    return romanize(word)
+
+
+def transliteration(value: str) -> str:
+    """A Latin spelling of a name written in another script, offered as a suggestion (the
+    caseworker checks it against the document): Ukrainian by the passport table, common
+    Arabic names in their usual form, anything else letter by letter."""
+    words = [_word_in_latin(word) for word in value.split()]
+    return " ".join(
+        "-".join(part[:1].upper() + part[1:] for part in word.split("-")) for word in words if word
+    )
 
 
 class ClientForm(TextChecksMixin, forms.ModelForm):
@@ -118,7 +203,55 @@ class ClientForm(TextChecksMixin, forms.ModelForm):
         cleaned = super().clean()
         if "birth_date" in self.fields and "birth_date" in cleaned:
             self.instance.birth_date = cleaned["birth_date"]
+        self._check_name_scripts(cleaned)
         return cleaned
+
+    def _check_name_scripts(self, cleaned) -> None:
+        """Names with emoji or symbols are refused. A Latin-script name field holding
+        another script gets an error with a transliteration to accept; when the field for
+        the original script is empty, the typed name moves there and the suggestion takes
+        its place, so that saving again is all it takes (nothing typed is lost)."""
+        person_names = [*LATIN_NAME_FIELDS, "family_name_original", "given_names_original"]
+        for name in person_names:
+            if name in cleaned and cleaned[name] and name_symbols(cleaned[name]):
+                self.add_error(
+                    name, _("A name must not contain emoji or other symbols; please remove them.")
+                )
+        for name, original in LATIN_NAME_FIELDS.items():
+            value = cleaned.get(name)
+            script = value and non_latin_script(value)
+            if not script:
+                continue
+            suggestion = transliteration(value)
+            label = _SCRIPT_LABELS.get(script, _("non-Latin"))
+            message = gettext_now(
+                "This field takes the name in Latin letters; “%(value)s” is written in "
+                "%(script)s script."
+            ) % {"value": value, "script": label}
+            if suggestion:
+                message += " " + gettext_now("Did you mean: %(suggestion)s?") % {
+                    "suggestion": suggestion
+                }
+            target = original if original in self.fields else None
+            if target and not (cleaned.get(target) or "").strip():
+                self._replace_typed(name, suggestion)
+                self._replace_typed(target, value)
+                message += " " + gettext_now(
+                    "The %(script)s spelling has been moved to “%(field)s” and the suggestion "
+                    "put here: please check both and save again."
+                ) % {"script": label, "field": self.fields[target].label}
+            elif target:
+                message += " " + gettext_now("The %(script)s spelling belongs in “%(field)s”.") % {
+                    "script": label,
+                    "field": self.fields[target].label,
+                }
+            self.add_error(name, message)
+
+    def _replace_typed(self, name: str, value: str) -> None:
+        """Change what the form shows again for `name` (the request's data is immutable)."""
+        if hasattr(self.data, "_mutable") and not self.data._mutable:
+            self.data = self.data.copy()
+        self.data[self.add_prefix(name)] = value
 
 
 class HouseholdMemberForm(ClientForm):

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -45,14 +46,14 @@ def client_create(request: HttpRequest) -> HttpResponse:
                 )
                 gate.record_confirmation(client=client, actor=request.user)
                 messages.success(request, _("The person has been registered."))
-                return redirect("clients:client-detail", pk=client.pk)
+                return _after_person_saved(request, client)
         except ValidationError as error:
             add_service_errors(form, error)
             if getattr(error, "code", None) == "token":
                 token_form = IntakeTokenForm()
         except intake_services.AlreadyRegistered as saved:
             messages.info(request, _("This form had already been saved; nothing new was added."))
-            return redirect("clients:client-detail", pk=saved.client.pk)
+            return _after_person_saved(request, saved.client)
     _warn_if_asked(request, gate)
     context = {
         "form": form,
@@ -61,6 +62,14 @@ def client_create(request: HttpRequest) -> HttpResponse:
         "gate": gate,
     }
     return render(request, "clients/client_form.html", context)
+
+
+def _after_person_saved(request: HttpRequest, client: Client) -> HttpResponse:
+    """The intake's second button starts a household: the first member's form, taking
+    over from the person just registered what family members usually share."""
+    if "add_member" in request.POST:
+        return redirect("clients:household-member-add", pk=client.pk)
+    return redirect("clients:client-detail", pk=client.pk)
 
 
 def intake_token(request: HttpRequest, form) -> tuple[IntakeTokenForm, uuid.UUID | None]:
@@ -76,13 +85,18 @@ def intake_token(request: HttpRequest, form) -> tuple[IntakeTokenForm, uuid.UUID
     return IntakeTokenForm(), None
 
 
+# What a new member's form starts with: what a family usually shares, the family name in
+# its original script too (children inherit it); the caseworker corrects what differs.
+MEMBER_TAKES_OVER = ("family_name_original", *HOUSEHOLD_SHARED_FIELDS)
+
+
 @staff_required(may=policy.may_register)
 def household_member_add(request: HttpRequest, pk: int) -> HttpResponse:
     anchor = get_client_for(request, pk, section="household", change=True)
     # Take over only what this agency may see of the anchor's record.
     shared = {
         name: getattr(anchor, name)
-        for name in HOUSEHOLD_SHARED_FIELDS
+        for name in MEMBER_TAKES_OVER
         if section_of_field(name) in anchor.access.view
     }
     form = HouseholdMemberForm(request.POST or None, initial=shared)
@@ -126,9 +140,11 @@ def household_member_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _after_member_saved(request: HttpRequest, anchor: Client, member: Client) -> HttpResponse:
+    """Another member's form, or the household overview: the reference person's record
+    at its household section, listing everyone registered."""
     if "add_another" in request.POST:
         return redirect("clients:household-member-add", pk=anchor.pk)
-    return redirect("clients:client-detail", pk=member.pk)
+    return redirect(reverse("clients:client-detail", args=[anchor.pk]) + "#household")
 
 
 @dataclass

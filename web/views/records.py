@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from access import hints, policy, selectors
@@ -30,6 +31,7 @@ from web.forms import add_service_errors
 from workflows.duplicates import review
 from workflows.handover import selectors as handover_selectors
 from workflows.imports import remarks as import_remarks
+from workflows.intake.forms import HouseholdAddressForm
 
 PAGE_SIZE = 25
 
@@ -170,12 +172,15 @@ def client_edit(request: HttpRequest, pk: int, section: str) -> HttpResponse:
     if section not in FORM_SECTIONS:
         raise Http404
     client = get_client_for(request, pk, section=section, change=True)
+    if section == ADDRESS_SECTION and request.GET.get("step") == HOUSEHOLD_ADDRESS_STEP:
+        return _household_address(request, client)
     # The form works on a copy: a rejected edit must not show in the page header.
     form = ClientForm(request.POST or None, instance=copy.copy(client), sections=(section,))
     if request.method == "POST" and form.is_valid():
+        address_before = _address_of(client)
         try:
             fields = dict(form.cleaned_data)
-            services.client_update(
+            updated = services.client_update(
                 client=client,
                 actor=request.user,
                 fields=fields,
@@ -186,9 +191,81 @@ def client_edit(request: HttpRequest, pk: int, section: str) -> HttpResponse:
             _version_renewed(form, error, client.version)
         else:
             messages.success(request, _("Your changes have been saved."))
+            moved = section == ADDRESS_SECTION and _address_of(updated) != address_before
+            if moved and _members_to_move(request, updated):
+                url = reverse("clients:client-edit", args=[pk, section])
+                return redirect(f"{url}?step={HOUSEHOLD_ADDRESS_STEP}")
             return redirect(reverse("clients:client-detail", args=[pk]) + f"#{section}")
     context = {"client": client, "form": form, "section": SECTIONS[section]}
     return render(request, "clients/client_edit.html", context)
+
+
+# A changed address is offered to the other members of the household: a step of the
+# contact section's edit (same page, same permission), not a page of its own.
+ADDRESS_SECTION = "contact"
+ADDRESS_FIELDS = ("street", "postcode", "district", "accommodation")
+HOUSEHOLD_ADDRESS_STEP = "household-address"
+
+
+def _address_of(client) -> tuple:
+    return tuple(getattr(client, name) for name in ADDRESS_FIELDS)
+
+
+def _members_to_move(request: HttpRequest, client) -> list:
+    """The other members of the household whose address the user's agency may change
+    and that live elsewhere than `client` now."""
+    address = _address_of(client)
+    return [
+        member
+        for member in selectors.household_members(request.user, client)
+        if policy.access_for(request.user, member).can_change(ADDRESS_SECTION)
+        and _address_of(member) != address
+    ]
+
+
+def _household_address(request: HttpRequest, client) -> HttpResponse:
+    """'Apply the new address to the other members too?': one checkbox per member
+    (checked), each member changed through the update service, so that their history and
+    the audit log show it."""
+    overview = reverse("clients:client-detail", args=[client.pk]) + "#household"
+    members = _members_to_move(request, client)
+    if not members:
+        return redirect(overview)
+    form = HouseholdAddressForm(request.POST or None, members=members)
+    if request.method == "POST" and form.is_valid():
+        chosen = form.chosen(members)
+        fields = dict(zip(ADDRESS_FIELDS, _address_of(client), strict=True))
+        kept = []
+        for member in chosen:
+            # The member's version as read in this request: the member's own form was
+            # not opened here; a change saved in between is refused and left alone.
+            try:
+                services.client_update(
+                    client=member, actor=request.user, fields=fields, seen_version=member.version
+                )
+            except ValidationError:
+                kept.append(member)
+        if kept:
+            messages.warning(
+                request,
+                _("Changed meanwhile by someone else, so not moved: %(names)s")
+                % {"names": ", ".join(member.display_name for member in kept)},
+            )
+        chosen = [member for member in chosen if member not in kept]
+        if chosen:
+            messages.success(
+                request,
+                ngettext(
+                    "The new address has been applied to %(count)d further member.",
+                    "The new address has been applied to %(count)d further members.",
+                    len(chosen),
+                )
+                % {"count": len(chosen)},
+            )
+        return redirect(overview)
+    clients_shown(request, members, fields=["household", ADDRESS_SECTION])
+    context = {"client": client, "form": form, "members": members, "overview": overview}
+    return render(request, "clients/household_address.html", context)
 
 
 @staff_required

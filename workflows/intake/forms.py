@@ -106,3 +106,26 @@ class IntakeTokenForm(forms.Form):
                 "below; please check it and save again."
             )
         )
+
+
+class HouseholdAddressForm(forms.Form):
+    """After a changed address: which other members of the household move with it
+    (all of them checked, since a family usually moves together)."""
+
+    members = forms.MultipleChoiceField(
+        label=_("Apply the new address to these members too"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["members"]
+        field.choices = [
+            (str(m.pk), f"{m.display_name} ({m.get_household_role_display()})") for m in members
+        ]
+        field.initial = [str(m.pk) for m in members]
+
+    def chosen(self, members) -> list:
+        wanted = set(self.cleaned_data["members"])
+        return [m for m in members if str(m.pk) in wanted]
