@@ -90,10 +90,16 @@ def record_denied(
 
 
 def get_client_for(
-    request: HttpRequest, pk: int, *, section: str | None = None, change: bool = False
+    request: HttpRequest,
+    pk: int,
+    *,
+    section: str | None = None,
+    change: bool = False,
+    purpose: str = "",
 ) -> Client:
     """The client `pk` with `client.access` set, if the user may see (or change) `section`
     of it; with no section, the record with whatever sections the user may see.
+    `purpose` (e.g. "print") is added to the fields the audit event names.
 
     Anything else is 404, never 403: a 404 does not tell another agency that the record
     exists. Every successful read is audited in the request's transaction, naming the
@@ -114,6 +120,8 @@ def get_client_for(
         record_denied(request, "clients.client", pk, section)
         raise Http404
     sections = [section] if section else sorted(client.access.view)
+    if purpose:
+        sections.append(purpose)
     audit_record(actor=request.user, action=AuditEvent.Action.VIEW, obj=client, fields=sections)
     return client
 

@@ -584,6 +584,7 @@ ROUTES: dict[str, Route] = {
     "clients:client-detail": Route(frozenset({"pk"}), _record(_sees(IDENTITY))),
     "clients:client-history": Route(frozenset({"pk"}), _record(_sees(IDENTITY))),
     "clients:handover-sheet": Route(frozenset({"pk"}), _record(_sees(IDENTITY))),
+    "clients:client-print": Route(frozenset({"pk"}), _record(_sees(IDENTITY))),
     "clients:client-edit": Route(
         frozenset({"pk", "section"}), _edit_probes, edge_probes=_edit_edge_probes
     ),
@@ -765,12 +766,14 @@ def walk_record_urls(
             check.expect_hidden(viewer, f"{method} {pattern.name}", body, allowed)
             if response.status_code != 200:
                 continue
-            if pattern.name == "clients:client-detail":
-                check.expect_shown(viewer, "detail", body, _must_show(viewer, ON_DETAIL))
+            if pattern.name in ("clients:client-detail", "clients:client-print"):
+                # The printed record shows what the detail page shows, section by section.
+                what = "detail" if pattern.name == "clients:client-detail" else "print"
+                check.expect_shown(viewer, what, body, _must_show(viewer, ON_DETAIL))
                 for slug in SECTIONS:
                     shown = f'id="{slug}"' in body
                     if shown != (slug in viewer.view):
-                        check.problems.append(f"{viewer} detail: section {slug!r} shown={shown}")
+                        check.problems.append(f"{viewer} {what}: section {slug!r} shown={shown}")
             elif pattern.name == "clients:client-history":
                 check.expect_shown(viewer, "history", body, _must_show(viewer, IN_HISTORY))
 

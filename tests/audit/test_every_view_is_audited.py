@@ -376,6 +376,9 @@ VISITS_WITH_PARAMETERS: dict[str, Builder] = {
     "clients:case-note-add": on_record(Visit("caseworker", method="post", data={"text": ""})),
     "clients:client-handover": on_record(Visit("caseworker", shows_data=True)),
     "clients:handover-sheet": on_record(Visit("caseworker", shows_data=True)),
+    "clients:client-print": on_record(
+        Visit("caseworker", shows_data=True), Visit("supervisor", shows_data=True)
+    ),
     "audit:record-accesses": on_record(
         Visit("supervisor", shows_data=True),
         Visit("supervisor", data={"days": "365"}, shows_data=True),

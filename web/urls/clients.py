@@ -3,7 +3,7 @@ namespace by URL prefix (clients:, inbox:, audit:)."""
 
 from django.urls import path
 
-from web.views import duplicates, handover, imports, intake, records
+from web.views import duplicates, handover, imports, intake, record_print, records
 
 app_name = "clients"
 
@@ -25,6 +25,7 @@ urlpatterns = [
     ),
     path("<int:pk>/handover/", handover.client_handover, name="client-handover"),
     path("<int:pk>/sheet/", records.handover_sheet, name="handover-sheet"),
+    path("<int:pk>/print/", record_print.client_print, name="client-print"),
     path("grants/<int:grant_pk>/revoke/", handover.grant_revoke, name="grant-revoke"),
     path("import/", imports.client_import, name="client-import"),
     path("import/<int:pk>/", imports.client_import_detail, name="client-import-detail"),
