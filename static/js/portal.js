@@ -31,3 +31,12 @@ document.addEventListener("DOMContentLoaded", () => {
     window.history.replaceState(null, "", search.dataset.searchUrl);
   }
 });
+
+// Buttons that change much at once ask first (data-confirm holds the question): an
+// inline onclick would break our CSP.
+document.addEventListener("submit", (event) => {
+  const button = event.submitter;
+  if (button && button.dataset.confirm && !window.confirm(button.dataset.confirm)) {
+    event.preventDefault();
+  }
+});

@@ -64,6 +64,14 @@ def test_a_supervisor_merges_a_duplicate_and_undoes_it(
     expect(family_a).to_be_checked()
     expect(page.locator("#choice-phone-b")).to_be_checked()  # the first has no phone
 
+    # The merge asks first: cancelled, nothing happens; confirmed, the records merge.
+    questions = []
+    page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.dismiss()))
+    page.locator("button[name=decision][value=merge]").click()
+    expect(page).to_have_url(f"{page.url.split('/clients/')[0]}/clients/duplicates/{pair.pk}/")
+    assert len(questions) == 1
+    assert Client.objects.get(pk=second.pk).merged_into_id is None
+    page.once("dialog", lambda dialog: dialog.accept())
     page.locator("button[name=decision][value=merge]").click()
     expect(page).to_have_url(f"{page.url.split('/clients/')[0]}/clients/{first.pk}/")
     expect(page.locator("main")).to_contain_text(second.reference_code_display)
@@ -76,6 +84,7 @@ def test_a_supervisor_merges_a_duplicate_and_undoes_it(
     expect(page).to_have_url(f"{page.url.split('/clients/')[0]}/clients/{first.pk}/")
 
     merge = ClientMerge.objects.get()
+    page.once("dialog", lambda dialog: dialog.accept())
     page.locator(f"form[action='/clients/merges/{merge.pk}/undo/'] button").click()
     expect(page).to_have_url(f"{page.url.split('/clients/')[0]}/clients/duplicates/{pair.pk}/")
     assert Client.objects.get(pk=second.pk).merged_into_id is None
@@ -165,6 +174,7 @@ def test_two_agencies_merge_a_duplicate_and_one_undoes_it(
     expect(sozialamt_page.locator("td[data-kept]", has_text="Jelena")).to_have_count(1)
     assert_accessible(sozialamt_page, "merge proposal")
     screenshot(sozialamt_page, "merge-proposal")
+    sozialamt_page.once("dialog", lambda dialog: dialog.accept())
     sozialamt_page.locator("button[name=decision][value=approve]").click()
     base = sozialamt_page.url.split("/clients/")[0]
     expect(sozialamt_page).to_have_url(f"{base}/clients/{ours.pk}/")
@@ -183,6 +193,7 @@ def test_two_agencies_merge_a_duplicate_and_one_undoes_it(
 
     # The Sozialamt undoes it from the surviving record: both records are back.
     merge = ClientMerge.objects.get()
+    sozialamt_page.once("dialog", lambda dialog: dialog.accept())
     sozialamt_page.locator(f"form[action='/clients/merges/{merge.pk}/undo/'] button").click()
     expect(sozialamt_page).to_have_url(f"{base}/clients/duplicates/{pair.pk}/")
     assert Client.objects.get(pk=theirs.pk).merged_into_id is None
