@@ -189,7 +189,7 @@ AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code", "old_password"]
 AXES_ENABLE_ADMIN = False  # our own, audited (web.admin.organisation)
 AXES_VERBOSE = False  # its log lines would name what was typed as a user name
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "clients:client-search"
+LOGIN_REDIRECT_URL = "home"  # the start page of the day
 LOGOUT_REDIRECT_URL = "login"
 # guardian: anonymous users never get object permissions.
 ANONYMOUS_USER_NAME = None

@@ -40,7 +40,7 @@ def test_the_code_from_the_app_completes_the_sign_in(second_factor_on, caseworke
     browser = Browser()
     sign_in(browser, "laf.caseworker", f"{password}")
     response = browser.post(reverse("login-verify"), {"code": current_totp_code(caseworker)})
-    assert response.url == reverse("clients:client-search")
+    assert response.url == reverse("home")
     assert is_signed_in(browser)
     assert AuditEvent.objects.filter(action="login", actor=caseworker).count() == 1
 
@@ -155,7 +155,7 @@ def test_not_enforced_whoever_set_up_an_app_still_needs_it(caseworker, password)
 
 def test_not_enforced_a_password_is_enough_for_whoever_has_no_app(caseworker, password):
     browser = Browser()
-    assert sign_in(browser, "laf.caseworker", password).url == reverse("clients:client-search")
+    assert sign_in(browser, "laf.caseworker", password).url == reverse("home")
     assert is_signed_in(browser)
 
 

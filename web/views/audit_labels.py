@@ -52,6 +52,8 @@ _TYPE_LABELS = {
 CODES = {
     "admin": gettext_lazy("in the administration"),
     "history": gettext_lazy("change history"),
+    "print": gettext_lazy("printed"),
+    "start_page": gettext_lazy("start page"),
     "existence_hint": gettext_lazy("existence hint (record of another agency)"),
     "duplicate_check": gettext_lazy("duplicate check at intake"),
     "duplicate_override": gettext_lazy("saved despite a probable duplicate"),

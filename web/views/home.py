@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 
 from access import policy, recent
 from access.guards import clients_shown, staff_required
+from clients.forms import ClientSearchForm
 
 # Today's registrations are listed by name up to this many; above, only counted.
 TODAY_LISTED = 10
@@ -38,7 +39,10 @@ def start_page(request: HttpRequest) -> HttpResponse:
     requests = list(recent.requests_open_by(user)[: REQUESTS_LISTED + 1])
     shown = {item.client.pk for item in opened} | {client.pk for client in today_listed}
     clients_shown(request, sorted(shown), fields=["identity", "start_page"])
+    search_form = ClientSearchForm()
+    search_form.fields["name"].help_text = ""  # the search page explains; here it is short
     context = {
+        "search_form": search_form,
         "opened": opened,
         "waiting": recent.inbox_waiting(user),
         "requests": requests[:REQUESTS_LISTED],
