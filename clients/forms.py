@@ -8,7 +8,7 @@ from crispy_forms.bootstrap import InlineCheckboxes
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Fieldset, Layout, Row
 from django import forms
-from django.utils.translation import gettext as gettext_now
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
@@ -224,24 +224,24 @@ class ClientForm(TextChecksMixin, forms.ModelForm):
                 continue
             suggestion = transliteration(value)
             label = _SCRIPT_LABELS.get(script, _("non-Latin"))
-            message = gettext_now(
+            message = gettext(
                 "This field takes the name in Latin letters; “%(value)s” is written in "
                 "%(script)s script."
             ) % {"value": value, "script": label}
             if suggestion:
-                message += " " + gettext_now("Did you mean: %(suggestion)s?") % {
+                message += " " + gettext("Did you mean: %(suggestion)s?") % {
                     "suggestion": suggestion
                 }
             target = original if original in self.fields else None
             if target and not (cleaned.get(target) or "").strip():
                 self._replace_typed(name, suggestion)
                 self._replace_typed(target, value)
-                message += " " + gettext_now(
+                message += " " + gettext(
                     "The %(script)s spelling has been moved to “%(field)s” and the suggestion "
                     "put here: please check both and save again."
                 ) % {"script": label, "field": self.fields[target].label}
             elif target:
-                message += " " + gettext_now("The %(script)s spelling belongs in “%(field)s”.") % {
+                message += " " + gettext("The %(script)s spelling belongs in “%(field)s”.") % {
                     "script": label,
                     "field": self.fields[target].label,
                 }
