@@ -278,13 +278,18 @@ def may_withdraw_merge_proposal(user, a: Client, b: Client, *, proposing_agency_
 
 def may_read_pair_note(user, a: Client, b: Client, *, note_agency_id: int | None) -> bool:
     """The reason a caseworker gave for registering despite the match is free text of
-    that caseworker's agency: its supervisors read it, and whoever sees both records."""
+    that caseworker's agency: its own staff read it, and an agency that registered one
+    of the two records and sees both; never an agency the records were only handed to."""
     membership = membership_for(user)
     if membership is None:
         return False
-    if note_agency_id is not None and membership.agency_id == note_agency_id:
+    if membership.agency_id == note_agency_id:
         return True
-    return access_for(user, a).can_view(IDENTITY) and access_for(user, b).can_view(IDENTITY)
+    return (
+        membership.agency_id in {a.registered_by_id, b.registered_by_id}
+        and access_for(user, a).can_view(IDENTITY)
+        and access_for(user, b).can_view(IDENTITY)
+    )
 
 
 def may_decide_not_same(user, a: Client, b: Client) -> bool:

@@ -17,6 +17,7 @@ from core.dates import PartialDate
 from tests.factories import ClientFactory
 from workflows.duplicates import services
 from workflows.duplicates.models import DuplicatePair
+from workflows.handover.services import handover_create, handover_decide
 
 pytestmark = pytest.mark.django_db
 
@@ -242,3 +243,29 @@ def test_the_queue_keeps_a_constant_query_count_with_cross_agency_pairs(
     assert len(response.context["rows"]) == 5
     assert all(row["pending"] is not None for row in response.context["rows"])
     assert len(more) == len(few)
+
+
+def test_the_intake_reason_is_not_shown_to_an_agency_the_records_were_only_handed_to(
+    client, laf, laf_caseworker, laf_supervisor, jobcenter, jobcenter_caseworker,
+    jobcenter_supervisor, consent,
+):  # fmt: skip
+    first = ClientFactory(agency=laf, actor=laf_caseworker, family_name="Moroz")
+    second = ClientFactory(agency=laf, actor=laf_caseworker, family_name="Moroz")
+    pair = services.duplicate_pair_record(
+        client_ids=(first.pk, second.pk), score=0.9, reasons=["name_same"], source="intake",
+        note="Schwester laut Geburtsurkunde", note_agency_id=laf.pk,
+    )  # fmt: skip
+    for record in (first, second):
+        [grant] = handover_create(
+            actor=laf_caseworker, clients=[record], agency=jobcenter, legal_basis=consent,
+            purpose="Leistungen nach dem SGB II", sections=["identity"],
+        )  # fmt: skip
+        handover_decide(actor=jobcenter_caseworker, handover_id=grant.handover_id, accept=True)
+    url = reverse("clients:duplicate-pair", args=[pair.pk])
+    client.force_login(jobcenter_supervisor)
+    page = client.get(url)
+    assert page.status_code == 200
+    assert not page.context["note_shown"]
+    assert "Schwester" not in page.content.decode()
+    client.force_login(laf_supervisor)
+    assert client.get(url).context["note_shown"]
