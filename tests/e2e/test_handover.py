@@ -83,7 +83,9 @@ def register_family(page: Page) -> tuple[str, str]:
     page.locator("#id_given_names").fill("Maksym")
     page.locator("#id_birth_date").fill("02.05.2012")
     page.locator("#id_sex").select_option("m")
-    submit(page)  # "Save", not "Save and add another member"
+    submit(page)  # "Save and finish": back on the mother's household overview
+    expect(page).to_have_url(f"{mother_url}#household")
+    page.locator("#household a", has_text="Maksym").click()
     expect(page).to_have_url(DETAIL_URL)
     expect(page.locator("main h1")).to_contain_text(CHILD)
     child_url = page.url
