@@ -137,7 +137,7 @@ def test_the_menu_counts_waiting_handovers_and_requests_to_decide(
     client.force_login(sozialamt_caseworker)
     response = client.get(reverse("clients:client-search"))
     assert _badge(response) == "2"
-    assert "2 waiting" in response.content.decode()
+    assert "2 warten" in response.content.decode()  # German, the default language
 
     client.force_login(laf_supervisor)  # decides LAF's requests
     assert _badge(client.get(reverse("clients:client-search"))) == "1"
@@ -178,7 +178,7 @@ def test_declining_a_handover_asks_to_confirm_and_for_a_reason(
 
     no_reason = client.post(url, {"decision": "decline", "confirm": "1", "reason": " "})
     assert no_reason.status_code == 200
-    assert "Give the reason for declining." in no_reason.content.decode()
+    assert "Bitte geben Sie den Grund der Ablehnung an." in no_reason.content.decode()
     grant.refresh_from_db()
     assert grant.status == Grant.Status.PENDING
 
@@ -226,7 +226,7 @@ def test_declining_a_request_asks_to_confirm_and_for_a_reason(
     assert request.status == AccessRequest.Status.PENDING
 
     no_reason = client.post(url, {"decision": "decline", "confirm": "1", "reason": ""})
-    assert "Give the reason for declining." in no_reason.content.decode()
+    assert "Bitte geben Sie den Grund der Ablehnung an." in no_reason.content.decode()
     request.refresh_from_db()
     assert request.status == AccessRequest.Status.PENDING
 

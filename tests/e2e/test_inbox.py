@@ -79,7 +79,7 @@ def test_a_handover_and_a_request_are_declined_with_a_reason_after_confirmation(
     badge = sozialamt_page.locator(INBOX_BADGE)
     expect(badge).to_have_count(1)
     expect(badge).to_contain_text("1")
-    expect(badge.locator(".visually-hidden")).to_have_text("1 waiting")
+    expect(badge.locator(".visually-hidden")).to_have_text("1 wartet")  # de-DE browser
     sozialamt_page.locator("header a[href='/inbox/']").click()
     offered = sozialamt_page.locator("main article", has_text=OLENA)
     expect(offered).to_have_count(1)
