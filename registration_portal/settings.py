@@ -49,6 +49,9 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI / Redoc files for /api/docs/, served locally
     # Ours, from the bottom layer up (docs/architecture.md); core and the workflows
     # without models are plain packages.
     "agencies",
@@ -57,6 +60,8 @@ INSTALLED_APPS = [
     "access",
     "workflows.duplicates",
     "workflows.imports",
+    "jobs",
+    "api",
     "web.signin",
     "web",
 ]
@@ -118,6 +123,10 @@ DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=
 # A kept connection is tested before a request uses it: after a database restart each
 # worker would otherwise answer one request with a 500.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Background jobs live in PostgreSQL (procrastinate's tables and functions); the SQLite
+# try-out has no queue and runs a job in the request that asks for it (jobs.queue).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    INSTALLED_APPS.insert(INSTALLED_APPS.index("agencies"), "procrastinate.contrib.django")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The try-out serves the live duplicate check while a form is saved: a transaction
     # takes the write lock when it begins (not half-way, where SQLite cannot wait for
