@@ -92,6 +92,8 @@ MIDDLEWARE = [
     "web.signin.middleware.SecondFactorMiddleware",
     "web.signin.middleware.SessionActivityMiddleware",
     "web.middleware.LogContextMiddleware",  # agency and user ids in the log lines
+    # After sign-in: chooses primary or replica per view and user (docs/scaling.md).
+    "registration_portal.db_router.ReplicaReadsMiddleware",
     "axes.middleware.AxesMiddleware",  # answers a locked-out sign-in with our page
 ]
 
@@ -123,6 +125,57 @@ DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=
 # A kept connection is tested before a request uses it: after a database restart each
 # worker would otherwise answer one request with a 500.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Past one machine (docs/scaling.md), by configuration only. PgBouncer in transaction
+# mode (DATABASE_POOLER=pgbouncer): a server connection belongs to a client for one
+# transaction only, so no server-side cursors (they live across transactions in Django's
+# iterator()) and no prepared statements (psycopg prepares per server connection, which
+# the next transaction may not get); connections to the pooler are cheap and kept.
+DATABASE_POOLER = env.str("DATABASE_POOLER", default="")
+if DATABASE_POOLER not in ("", "pgbouncer"):
+    raise ImproperlyConfigured(f"DATABASE_POOLER: empty or pgbouncer, not {DATABASE_POOLER!r}")
+_POOLED = DATABASE_POOLER == "pgbouncer"
+if _POOLED:
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600)
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
+    # procrastinate's worker LISTENs for new jobs: a session-level state the pooler would
+    # hand to another client. It connects directly (DATABASE_DIRECT_URL) when given.
+    if env.str("DATABASE_DIRECT_URL", default=""):
+        DATABASES["direct"] = env.db("DATABASE_DIRECT_URL")
+        DATABASES["direct"]["CONN_HEALTH_CHECKS"] = True
+        DATABASES["direct"]["TEST"] = {"MIRROR": "default"}
+        PROCRASTINATE_DATABASE_ALIAS = "direct"
+# Read replicas (streaming replication): DATABASE_REPLICA_URLS, comma-separated, become
+# the aliases replica_1..n. Only views named in DATABASE_REPLICA_VIEWS read from them,
+# and only until the request writes; a user who wrote within DATABASE_READ_YOUR_WRITES
+# seconds reads from the primary (registration_portal.db_router).
+DATABASE_REPLICAS: list[str] = []
+for _number, _url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[]), start=1):
+    _alias = f"replica_{_number}"
+    DATABASES[_alias] = env.db_url_config(_url)
+    DATABASES[_alias]["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
+    DATABASES[_alias]["CONN_HEALTH_CHECKS"] = True
+    if _POOLED:
+        DATABASES[_alias]["DISABLE_SERVER_SIDE_CURSORS"] = True
+        DATABASES[_alias].setdefault("OPTIONS", {})["prepare_threshold"] = None
+    # A test run has no replica: it reads the test database through a second connection.
+    DATABASES[_alias]["TEST"] = {"MIRROR": "default"}
+    DATABASE_REPLICAS.append(_alias)
+DATABASE_ROUTERS = ["registration_portal.db_router.ReplicaRouter"]
+DATABASE_READ_YOUR_WRITES = env.int("DATABASE_READ_YOUR_WRITES", default=10)
+# A replica further behind than this is skipped (checked at most every few seconds).
+DATABASE_REPLICA_MAX_LAG = env.float("DATABASE_REPLICA_MAX_LAG", default=5.0)
+# The read-only pages whose list queries may go to a replica (URL names). Access checks
+# (guards, the record page, grants) never are: they always read the primary.
+DATABASE_REPLICA_VIEWS = env.list(
+    "DATABASE_REPLICA_VIEWS",
+    default=[
+        "clients:client-search",
+        "audit:event-list",
+        "audit:record-accesses",
+        "api:client-list",
+    ],
+)
 # Background jobs live in PostgreSQL (procrastinate's tables and functions); the SQLite
 # try-out has no queue and runs a job in the request that asks for it (jobs.queue).
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
