@@ -199,11 +199,11 @@ def _insert_grants(cursor, agencies, users, share: float) -> None:
     cursor.execute(
         f"""
         INSERT INTO {Grant._meta.db_table}
-            (sections, legal_basis_note, purpose, expires_on, status, origin, handover_id,
-             created_at, decided_at, revoked_at, agency_id, client_id, created_by_id,
+            (sections, legal_basis_note, decision_note, purpose, expires_on, status, origin,
+             handover_id, created_at, decided_at, revoked_at, agency_id, client_id, created_by_id,
              decided_by_id, granted_by_id, revoked_by_id, legal_basis_id)
         SELECT (%(sections)s::jsonb[])[1 + floor(r3 * 3)::int],
-               '', 'Benefits and counselling',
+               '', '', 'Benefits and counselling',
                CASE WHEN r1 < 0.15 THEN %(today)s::date - 1 - (r2 * 365)::int
                     WHEN r1 < 0.35 THEN %(today)s::date + 30 + (r2 * 700)::int END,
                CASE WHEN r4 < 0.05 THEN 'revoked' WHEN r4 < 0.08 THEN 'pending'
