@@ -166,13 +166,13 @@ DATABASE_READ_YOUR_WRITES = env.int("DATABASE_READ_YOUR_WRITES", default=10)
 # A replica further behind than this is skipped (checked at most every few seconds).
 DATABASE_REPLICA_MAX_LAG = env.float("DATABASE_REPLICA_MAX_LAG", default=5.0)
 # The read-only pages whose list queries may go to a replica (URL names). Access checks
-# (guards, the record page, grants) never are: they always read the primary.
+# (guards, the record page, grants) never are: they always read the primary; a page that
+# opens a record by id (audit:record-accesses) is therefore not named here.
 DATABASE_REPLICA_VIEWS = env.list(
     "DATABASE_REPLICA_VIEWS",
     default=[
         "clients:client-search",
         "audit:event-list",
-        "audit:record-accesses",
         "api:client-list",
     ],
 )
