@@ -7,9 +7,11 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.auth.models import Permission
+from django.utils import timezone
 
 from access.models import ClientGroupObjectPermission, Grant
 from agencies.models import Agency
+from clients.changes import access_change, changes_created_bulk, changes_write
 from clients.models import Client
 from core.sections import IDENTITY, SECTIONS, WHOLE_RECORD_PERM
 
@@ -64,8 +66,10 @@ def access_rebuild(*, client: Client, agency: Agency) -> None:
     rows = ClientGroupObjectPermission.objects.filter(
         content_object=client, group_id=agency.group_id
     )
+    found = {row.permission.codename: row for row in rows.select_related("permission")}
+    before = sections_open({name: row.expires_on for name, row in found.items()})
     rows.exclude(permission__codename__in=wanted).delete()
-    existing = {row.permission.codename: row for row in rows.select_related("permission")}
+    existing = {name: row for name, row in found.items() if name in wanted}
     ids = dict(zip(wanted, permission_ids(*wanted), strict=True))
     for codename, expires_on in wanted.items():
         row = existing.get(codename)
@@ -79,6 +83,20 @@ def access_rebuild(*, client: Client, agency: Agency) -> None:
         elif row.expires_on != expires_on:
             row.expires_on = expires_on
             row.save(update_fields=["expires_on"])
+    after = sections_open(wanted)
+    if client.registered_by_id == agency.pk and WHOLE_RECORD_PERM not in found:
+        before = after  # a registration: the feed has its `created` entry
+    # The change feed: the agency gained or lost sections of the record.
+    changes_write(access_change(client=client, agency_id=agency.pk, before=before, after=after))
+
+
+def sections_open(expiry_by_codename: dict[str, dt.date | None], *, on=None) -> set[str]:
+    """The sections rows (codename -> last valid day) open on a day (today)."""
+    on = on or timezone.localdate()
+    codenames = {name for name, end in expiry_by_codename.items() if end is None or end >= on}
+    if WHOLE_RECORD_PERM in codenames:
+        return set(SECTIONS)
+    return {slug for slug, section in SECTIONS.items() if section.view_perm in codenames}
 
 
 def access_grant_owner_bulk(*, clients: list[Client], agency: Agency) -> None:
@@ -86,6 +104,8 @@ def access_grant_owner_bulk(*, clients: list[Client], agency: Agency) -> None:
     access_rebuild derives for a registration); for bulk imports of records that have no
     grants yet."""
     (permission_id,) = permission_ids(WHOLE_RECORD_PERM)
+    # The change feed's `created` entries, as save_tracked writes them for one record.
+    changes_created_bulk(client for client in clients if client.registered_by_id == agency.pk)
     ClientGroupObjectPermission.objects.bulk_create(
         ClientGroupObjectPermission(
             content_object_id=client.pk,

@@ -1,7 +1,8 @@
 """The change history of a record (django-simple-history): saving with the actor named,
 and reading the history back as a person reads it.
 
-Every tracked write goes through `save_tracked`, so the history names who changed what;
+Every tracked write goes through `save_tracked`, so the history names who changed what
+and the change feed (`clients.changes`) learns which sections changed;
 workflows that change records themselves (merge, undo) use it and `latest_history_id`
 as the services do.
 """
@@ -14,6 +15,7 @@ from datetime import datetime
 from django.utils import formats
 from django.utils.translation import gettext as _
 
+from clients.changes import change_after_save
 from clients.models import Client, IdentityDocument
 from core.sections import section_of_field
 
@@ -28,7 +30,10 @@ def save_tracked(
     obj._history_user = actor
     if reason:
         obj._change_reason = reason
+    created = obj._state.adding
     obj.save(update_fields=update_fields)
+    # The change feed's entry, in the same transaction as the change.
+    change_after_save(obj, created=created, update_fields=update_fields)
 
 
 def latest_history_id(obj: Client | IdentityDocument) -> int | None:

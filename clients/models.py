@@ -397,3 +397,61 @@ class ClientMatchKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client_id} {self.key}"
+
+
+class ChangeEntry(models.Model):
+    """One change to a record, for the change feed agency systems sync from
+    (`access.feed`): ids, section names and versions only, never values.
+
+    Append-only, written in the transaction of the change (`clients.changes`): by
+    `clients.history.save_tracked` for the record and its documents, by
+    `access.rows.access_rebuild` when an agency gains or loses sections, by
+    `access.feed.grant_expiries_record` (nightly) for sections lost at an end date.
+    The id is the feed's cursor; `clients.changes.feed_horizon` makes sure no entry
+    below an id served can still appear.
+    """
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("created")
+        UPDATED = "updated", _("updated")
+        MERGED = "merged", _("merged into another record")
+        GRANT_STARTED = "grant_started", _("access granted")
+        GRANT_ENDED = "grant_ended", _("access ended")
+
+    # Plain ids (no foreign key constraint): a log outlives what it names, and writing
+    # it must not lock the rows it points to.
+    client = models.ForeignKey(
+        Client, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    # Set on grant entries only: the agency whose access changed. Record changes reach
+    # every agency that sees the record at the time the feed is read.
+    agency = models.ForeignKey(
+        "agencies.Agency",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        null=True,
+        related_name="+",
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    sections = models.JSONField(default=list)
+    # The record's version (Client.version) after the change.
+    version = models.CharField(max_length=40, blank=True)
+    merged_into_id = models.BigIntegerField(null=True, blank=True)
+    # Makes a write that may be repeated (the nightly expiry entries) idempotent.
+    dedupe_key = models.CharField(max_length=80, null=True, blank=True, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            # A small agency's feed starts from its records: their entries after the cursor.
+            models.Index(fields=["client", "id"], name="change_client_idx"),
+            models.Index(
+                fields=["agency", "id"],
+                condition=Q(agency__isnull=False),
+                name="change_agency_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pk} {self.kind} {self.client_id}"
