@@ -180,6 +180,30 @@ DATABASE_REPLICA_VIEWS = env.list(
 # try-out has no queue and runs a job in the request that asks for it (jobs.queue).
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     INSTALLED_APPS.insert(INSTALLED_APPS.index("agencies"), "procrastinate.contrib.django")
+# Jobs (jobs.tasks; docs/operations.md "Background jobs"): without the queue (JOBS_INLINE,
+# the default without PostgreSQL) a job runs in the request or command that asks for it.
+JOBS_INLINE = env.bool(
+    "JOBS_INLINE", default="procrastinate.contrib.django" not in INSTALLED_APPS
+)
+# When the scheduled jobs run: cron lines in UTC, read when the worker starts.
+JOBS_SCHEDULE = {
+    "duplicate_report": env.str("JOBS_CRON_DUPLICATE_REPORT", default="30 1 * * *"),
+    "audit_chain_verify": env.str("JOBS_CRON_AUDIT_CHAIN_VERIFY", default="0 3 * * *"),
+    "audit_purge": env.str("JOBS_CRON_AUDIT_PURGE", default="30 3 * * *"),
+    "audit_anomaly_alerts": env.str("JOBS_CRON_AUDIT_ANOMALY_ALERTS", default="5 * * * *"),
+    "stalled_jobs_retry": env.str("JOBS_CRON_STALLED_JOBS_RETRY", default="*/5 * * * *"),
+    "jobs_cleanup": env.str("JOBS_CRON_CLEANUP", default="15 4 * * *"),
+}
+# The nightly report's CSV (ids and external references): a path, or nothing kept.
+JOBS_DUPLICATE_REPORT_PATH = env.str("JOBS_DUPLICATE_REPORT_PATH", default="/dev/null")
+JOBS_DUPLICATE_REPORT_WORKERS = env.int("JOBS_DUPLICATE_REPORT_WORKERS", default=1)
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=730)
+# A job whose worker sent no heartbeat for this long is stalled and put back in the queue;
+# /readyz reports (without failing) when no worker's heartbeat is this recent.
+JOBS_STALLED_AFTER = env.int("JOBS_STALLED_AFTER", default=60)
+JOBS_KEEP_DAYS = env.int("JOBS_KEEP_DAYS", default=30)
+# Failed jobs are mailed to these addresses (comma-separated), besides portal.alerts.
+ADMINS = [(address, address) for address in env.list("ADMINS", default=[])]
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The try-out serves the live duplicate check while a form is saved: a transaction
     # takes the write lock when it begins (not half-way, where SQLite cannot wait for
