@@ -182,9 +182,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     INSTALLED_APPS.insert(INSTALLED_APPS.index("agencies"), "procrastinate.contrib.django")
 # Jobs (jobs.tasks; docs/operations.md "Background jobs"): without the queue (JOBS_INLINE,
 # the default without PostgreSQL) a job runs in the request or command that asks for it.
-JOBS_INLINE = env.bool(
-    "JOBS_INLINE", default="procrastinate.contrib.django" not in INSTALLED_APPS
-)
+JOBS_INLINE = env.bool("JOBS_INLINE", default="procrastinate.contrib.django" not in INSTALLED_APPS)
 # When the scheduled jobs run: cron lines in UTC, read when the worker starts.
 JOBS_SCHEDULE = {
     "duplicate_report": env.str("JOBS_CRON_DUPLICATE_REPORT", default="30 1 * * *"),
