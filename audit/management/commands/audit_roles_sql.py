@@ -106,6 +106,12 @@ BEGIN
     CREATE OR REPLACE TRIGGER audit_event_append_only
         BEFORE UPDATE OR DELETE ON audit_auditevent
         FOR EACH ROW EXECUTE FUNCTION audit_event_append_only('{purge}');
+    -- Whole months a year old are dropped by the purge through this function alone
+    -- (audit.0005: it runs as the owner and refuses younger months).
+    IF to_regprocedure('audit_partition_drop(regclass)') IS NOT NULL THEN
+        REVOKE ALL ON FUNCTION audit_partition_drop(regclass) FROM PUBLIC;
+        GRANT EXECUTE ON FUNCTION audit_partition_drop(regclass) TO {purge};
+    END IF;
 END
 $$;
 """
