@@ -11,7 +11,7 @@ PORT ?= 8000
 # The suite runs on every core (pytest-xdist); each worker gets its own test database.
 PYTEST_WORKERS ?= auto
 
-.PHONY: run serve test e2e lint format migrations-check messages install install-browser-deps lock clean scan
+.PHONY: run serve test e2e lint format migrations-check messages install install-browser-deps lock clean scan bench
 
 # Two lock files pin every package, direct and indirect, with their hashes (`make lock`
 # renews both from pyproject.toml): requirements.lock is what production installs,
@@ -94,6 +94,27 @@ e2e: export REDIS_URL = $(TEST_REDIS_URL)
 e2e: export STATICFILES_BACKEND = django.contrib.staticfiles.storage.StaticFilesStorage
 e2e: $(DEV) install-browser-deps
 	$(BIN)/pytest -m e2e -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+# Load benchmark (issue 13; never in CI): a dedicated PostgreSQL database (name with
+# "bench"), filled once (bench_fill --reuse keeps data of the requested size), then
+# gunicorn with production settings and locust for BENCH_DURATION seconds. Figures, CSVs
+# and a PNG in tools/bench/reports/<timestamp>/ (docs/operations.md "Benchmarks").
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal_bench
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/2
+BENCH_CLIENTS ?= 1000000
+BENCH_EVENTS ?= 10000000
+BENCH_DURATION ?= 180
+BENCH_USERS ?= 40
+GUNICORN_WORKERS ?= 5
+bench: export DATABASE_URL = $(BENCH_DATABASE_URL)
+bench: export REDIS_URL = $(BENCH_REDIS_URL)
+bench: export DEBUG = 0
+bench: export SECOND_FACTOR_REQUIRED = 0
+bench: export DJANGO_SECRET_KEY ?= bench-only-$(shell od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+bench: $(DEV)
+	$(BIN)/python manage.py bench_fill --reuse --clients $(BENCH_CLIENTS) --events $(BENCH_EVENTS)
+	$(BIN)/python manage.py bench_load --duration $(BENCH_DURATION) --users $(BENCH_USERS) \
+	  --workers $(GUNICORN_WORKERS)
 
 # Style, and the layers of docs/architecture.md (.importlinter): a wrong-way import fails.
 lint: $(DEV)
