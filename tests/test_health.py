@@ -37,14 +37,51 @@ def test_the_probes_are_served_over_plain_http_when_pages_redirect_to_https(clie
     assert client.get("/readyz").status_code == 200
 
 
-def test_readyz_is_ready_when_database_migrations_and_cache_answer(client, settings):
+def test_readyz_is_ready_when_database_migrations_cache_and_queue_answer(client, settings):
     response = client.get("/readyz")
     assert response.status_code == 200
     expected_cache = "ok" if settings.REDIS_URL else "skipped"
     assert response.json() == {
         "status": "ready",
-        "checks": {"database": "ok", "migrations": "ok", "cache": expected_cache},
+        "checks": {"database": "ok", "migrations": "ok", "cache": expected_cache, "queue": "ok"},
+        # No worker has registered in the test database: reported, not a failure.
+        "queue": {"worker": "none", "waiting": 0},
     }
+
+
+def _worker_with_heartbeat(seconds_ago: int) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO procrastinate_workers (last_heartbeat) "
+            "VALUES (now() - make_interval(secs => %s))",
+            [seconds_ago],
+        )
+
+
+def test_readyz_reports_a_worker_with_a_recent_heartbeat(client):
+    _worker_with_heartbeat(5)
+    answer = client.get("/readyz").json()
+    assert answer["queue"]["worker"] == "ok"
+
+
+def test_readyz_reports_but_does_not_fail_on_a_stale_worker_and_waiting_jobs(client, settings):
+    _worker_with_heartbeat(settings.JOBS_STALLED_AFTER + 30)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO procrastinate_jobs (queue_name, task_name, args, status) "
+            "VALUES ('imports', 'import_run', '{}', 'todo')"
+        )
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ready"
+    assert response.json()["queue"] == {"worker": "stale", "waiting": 1}
+
+
+def test_readyz_skips_the_queue_where_jobs_run_inline(client, settings):
+    settings.JOBS_INLINE = True
+    answer = client.get("/readyz").json()
+    assert answer["checks"]["queue"] == "skipped"
+    assert "queue" not in {key for key in answer if key != "checks"}
 
 
 def test_the_probes_write_no_audit_event_signed_in_or_not(client, laf_caseworker):
@@ -83,6 +120,7 @@ def test_readyz_is_unavailable_when_the_cache_does_not_answer(client, settings):
         "database": "ok",
         "migrations": "ok",
         "cache": "unavailable",
+        "queue": "ok",
     }
 
 
@@ -121,7 +159,12 @@ def test_readyz_is_unavailable_and_healthz_alive_when_the_database_is_down():
         503,
         {
             "status": "unavailable",
-            "checks": {"database": "unavailable", "migrations": "unknown", "cache": "skipped"},
+            "checks": {
+                "database": "unavailable",
+                "migrations": "unknown",
+                "cache": "skipped",
+                "queue": "unknown",
+            },
         },
     ]
     assert "127.0.0.1" not in result.stdout  # no connection details in the answer
@@ -130,5 +173,20 @@ def test_readyz_is_unavailable_and_healthz_alive_when_the_database_is_down():
 def test_the_database_check_is_one_query(client, django_assert_max_num_queries, settings):
     settings.REDIS_URL = ""
     connection.ensure_connection()
-    with django_assert_max_num_queries(2):  # SELECT 1, the applied migrations
+    # SELECT 1, the applied migrations, the queue's heartbeat and waiting jobs
+    with django_assert_max_num_queries(3):
         assert client.get("/readyz").status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_readyz_is_unavailable_when_the_queue_tables_do_not_answer(client):
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE procrastinate_jobs RENAME TO procrastinate_jobs_away")
+    try:
+        response = client.get("/readyz")
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE procrastinate_jobs_away RENAME TO procrastinate_jobs")
+    assert response.status_code == 503
+    assert response.json()["checks"]["queue"] == "unavailable"
+    assert "procrastinate" not in response.content.decode()  # no table names in the answer

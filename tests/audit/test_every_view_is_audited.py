@@ -484,6 +484,8 @@ def _admin_internals() -> dict[str, str]:
         "agencies.legalbasis",
         "agencies.purposeprofile",
         "axes.accessattempt",  # failed sign-ins: account (or fingerprint), address
+        "jobs.jobrun",  # background job outcomes: ids and counts
+        "procrastinate.procrastinatejob",  # queued jobs: task names, ids as arguments
     ):
         app, name = model.split(".")
         for view in ("change", "history", "delete"):

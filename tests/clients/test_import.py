@@ -24,6 +24,13 @@ pytestmark = pytest.mark.django_db
 HEADER = ",".join(COLUMNS)
 
 
+@pytest.fixture(autouse=True)
+def jobs_inline(settings):
+    """The upload's result is read at once: the import job runs in the request, as
+    without a queue (tests/jobs run it through the queue and a worker)."""
+    settings.JOBS_INLINE = True
+
+
 @pytest.fixture
 def laf_admin(laf):
     return UserFactory(username="laf.admin", agency=laf, agency__role="agency_admin")

@@ -2,8 +2,11 @@
 
 `/healthz`: the process answers (no database: a database outage must not get every
 worker restarted). `/readyz`: the process can serve pages: the database answers, every
-migration of this code is applied, and the cache (Redis, when `REDIS_URL` is set, where
-the rate limits count) answers. Both are exempt from the HTTPS redirect
+migration of this code is applied, the cache (Redis, when `REDIS_URL` is set, where
+the rate limits count) answers, and the job queue's tables (procrastinate) answer.
+Whether a worker runs is reported (`queue.worker`: ok, stale, none), not checked: pages
+work without one, imports then wait in the queue; monitoring alerts on it
+(docs/operations.md "Background jobs"). Both are exempt from the HTTPS redirect
 (`SECURE_REDIRECT_EXEMPT`) and run outside the request's transaction.
 """
 
@@ -21,6 +24,8 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
+
+from jobs.queue import queue_state
 
 logger = logging.getLogger("portal.health")
 
@@ -44,11 +49,27 @@ def readyz(request: HttpRequest) -> JsonResponse:
     }
     if settings.REDIS_URL:
         checks["cache"] = _cache()
+    answer: dict = {"checks": checks}
+    if settings.JOBS_INLINE:
+        checks["queue"] = "skipped"  # no queue: jobs run in the request
+    elif database != "ok":
+        checks["queue"] = "unknown"
+    else:
+        state = queue_state()
+        checks["queue"] = "ok" if state.reachable else "unavailable"
+        if state.reachable:
+            answer["queue"] = {"worker": _worker(state.heartbeat_age), "waiting": state.waiting}
     ready = all(value in ("ok", "skipped") for value in checks.values())
     return JsonResponse(
-        {"status": "ready" if ready else "unavailable", "checks": checks},
+        {"status": "ready" if ready else "unavailable", **answer},
         status=200 if ready else 503,
     )
+
+
+def _worker(heartbeat_age: float | None) -> str:
+    if heartbeat_age is None:
+        return "none"
+    return "ok" if heartbeat_age <= settings.JOBS_STALLED_AFTER else "stale"
 
 
 def _database() -> str:

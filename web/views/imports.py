@@ -1,5 +1,6 @@
-"""Client import for agency admins: upload a CSV, see what was imported, imported with
-remarks, and rejected; on the record page, the importing agency resolves a remark."""
+"""Client import for agency admins: upload a CSV, watch it run in the background, see what
+was imported, imported with remarks, and rejected; on the record page, the importing
+agency resolves a remark."""
 
 from __future__ import annotations
 
@@ -15,11 +16,11 @@ from access import policy
 from access.guards import get_client_for, record_denied, staff_required
 from audit.models import AuditEvent
 from audit.services import audit_record
+from jobs.queue import enqueue_import
 from workflows.imports import remarks
 from workflows.imports.forms import ClientImportForm, ImportRemarkResolveForm
 from workflows.imports.models import ClientImport
 from workflows.imports.parsing import COLUMNS, ImportFileError
-from workflows.imports.services import client_import_run
 
 RECENT_RUNS = 10
 ERRORS_SHOWN = 1000  # a file of nothing but bad rows must not make a page of 100,000
@@ -27,10 +28,12 @@ ERRORS_SHOWN = 1000  # a file of nothing but bad rows must not make a page of 10
 
 @transaction.non_atomic_requests
 def client_import(request: HttpRequest) -> HttpResponse:
-    """An admin's upload runs outside the request transaction: the import commits chunk
-    by chunk (with its audit events), so an upload that breaks off keeps what was
-    written and the same file uploaded again continues. Everything else (the form,
-    refusals and their audit events) runs in one transaction as usual."""
+    """An admin's upload is recorded and handed to a worker (jobs.queue); the result page
+    shows its progress. It runs outside the request transaction: where there is no queue
+    the import runs in the request and commits chunk by chunk (with its audit events), so
+    an upload that breaks off keeps what was written and the same file uploaded again
+    continues. Everything else (the form, refusals and their audit events) runs in one
+    transaction as usual."""
     if request.method == "POST" and policy.may_import(request.user):
         return _client_import(request)
     with transaction.atomic():
@@ -43,7 +46,7 @@ def _client_import(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            run = client_import_run(
+            run = enqueue_import(
                 agency=request.membership.agency,
                 actor=request.user,
                 data=upload.read(),
@@ -71,6 +74,8 @@ def client_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if run is None or not policy.may_see_import(request.user, run):
         record_denied(request, "imports.clientimport", pk)
         raise Http404
+    if request.htmx and request.GET.get("progress"):
+        return _client_import_progress(request, run)
     audit_record(
         actor=request.user,
         action=AuditEvent.Action.VIEW,
@@ -88,6 +93,17 @@ def client_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "remarked_not_shown": max(run.rows_with_remarks - len(remarked), 0),
     }
     return render(request, "imports/clientimport_detail.html", context)
+
+
+def _client_import_progress(request: HttpRequest, run: ClientImport) -> HttpResponse:
+    """The progress bar, polled by the result page while the run is in progress (counts
+    only, so not audited); once the run has finished or stopped, the page reloads and
+    shows its result."""
+    if not run.in_progress:
+        response = HttpResponse(status=204)
+        response["HX-Refresh"] = "true"
+        return response
+    return render(request, "imports/includes/progress.html", {"run": run})
 
 
 @staff_required(may=policy.may_resolve_import_remarks)

@@ -39,6 +39,10 @@ class ClientImport(models.Model):
     file_sha256 = models.CharField(_("SHA-256 of the file"), max_length=64, blank=True)
     first_row = models.PositiveIntegerField(_("first row of this run"), default=2)
     last_row = models.PositiveIntegerField(_("last row committed"), default=0)
+    # Progress of a run in the background (jobs.tasks.import_run): rows of the file read
+    # so far, committed with each chunk; `stopped_at` when the run broke off with an error.
+    rows_done = models.PositiveIntegerField(_("rows processed"), default=0)
+    stopped_at = models.DateTimeField(_("stopped"), null=True, blank=True)
     continued_from = models.OneToOneField(
         "self",
         on_delete=models.PROTECT,
@@ -59,9 +63,38 @@ class ClientImport(models.Model):
         return f"{self.agency_id} {self.started_at:%Y-%m-%d %H:%M}"
 
     @property
+    def in_progress(self) -> bool:
+        """Waiting for a worker or running: neither finished nor stopped."""
+        return self.finished_at is None and self.stopped_at is None
+
+    @property
+    def percent_done(self) -> int:
+        if self.finished_at is not None or not self.rows_total:
+            return 100 if self.finished_at is not None else 0
+        return min(99, self.rows_done * 100 // self.rows_total)
+
+    @property
     def rows_imported_clean(self) -> int:
         """Imported as they came, without a remark."""
         return self.rows_imported - self.rows_with_remarks
+
+
+class ClientImportFile(models.Model):
+    """The uploaded file of a run, kept until the run has read it: a worker process
+    (possibly on another machine) reads it from here. Personal data: deleted when the
+    run finishes or stops (`services.client_import_execute`)."""
+
+    run = models.OneToOneField(
+        ClientImport, on_delete=models.CASCADE, primary_key=True, related_name="upload"
+    )
+    data = models.BinaryField()
+
+    class Meta:
+        verbose_name = _("uploaded import file")
+        verbose_name_plural = _("uploaded import files")
+
+    def __str__(self) -> str:
+        return str(self.run_id)
 
 
 class ImportRemark(models.Model):

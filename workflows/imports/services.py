@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import islice
 
-from django.db import DataError, IntegrityError, transaction
+from django.db import DatabaseError, DataError, IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,7 +32,7 @@ from audit.services import audit_buffer, audit_record
 from clients.models import Client
 from clients.reference import reference_code_new
 from workflows.imports import writing
-from workflows.imports.models import ClientImport, ImportRemark
+from workflows.imports.models import ClientImport, ClientImportFile, ImportRemark
 from workflows.imports.parsing import (
     IMPORTED_FIELDS,
     ImportFileError,
@@ -53,6 +53,7 @@ class _Chunk:
     errors: list[dict] = field(default_factory=list)
     skipped: int = 0  # already held before the chunk was validated
     last_row: int = 0  # the file's row number of the chunk's last row
+    rows_done: int = 0  # rows of the file read up to the chunk's end (the progress)
 
 
 class ImportBusy(ImportFileError):
@@ -68,46 +69,133 @@ def client_import_run(
     chunk_size: int = CHUNK_SIZE,
     progress: Callable[[int, int], None] | None = None,
 ) -> ClientImport:
-    """Import the CSV `data` for `agency`; return the recorded run.
+    """Import the CSV `data` for `agency` in this process; return the recorded run.
 
-    Deliberately not one transaction: each chunk commits on its own with the run's
-    `last_row` (see module doc). If the agency's last run of the same file (by SHA-256)
-    did not finish, this run continues it after its last committed row. Raises
-    `parsing.ImportFileError`, with nothing written, if the file cannot be read.
+    `client_import_prepare` then `client_import_execute` (a background job does the
+    second step apart: jobs.tasks.import_run). Raises `parsing.ImportFileError`, with
+    nothing written, if the file cannot be read.
     """
+    run = client_import_prepare(agency=agency, actor=actor, data=data, file_name=file_name)
+    return client_import_execute(
+        run_id=run.pk, actor=actor, chunk_size=chunk_size, progress=progress
+    )
+
+
+def client_import_prepare(*, agency: Agency, actor, data: bytes, file_name: str) -> ClientImport:
+    """Read the file far enough to count its rows, record the run and keep the file for
+    `client_import_execute`. If the agency's last run of the same file (by SHA-256) did
+    not finish, this run continues it after its last committed row. Raises
+    `parsing.ImportFileError` (nothing written) for a file that cannot be read, and
+    `ImportBusy` when another run is continuing that run already."""
     source = read_rows(data)
-    total, rows = source.total, source.rows
-    run = _run_start(
+    return _run_start(
         agency=agency,
         actor=actor,
         digest=hashlib.sha256(data).hexdigest(),
         file_name=file_name,
         encoding=source.encoding,
-        total=total,
+        total=source.total,
+        data=data,
     )
+
+
+def client_import_execute(
+    *,
+    run_id: int,
+    actor=None,
+    chunk_size: int = CHUNK_SIZE,
+    progress: Callable[[int, int], None] | None = None,
+) -> ClientImport:
+    """Import the rows of a prepared run; return the run.
+
+    Deliberately not one transaction: each chunk commits on its own with the run's
+    `last_row` and `rows_done` (see module doc). Run again after a crash (a job retried),
+    it goes on after the last committed row of the same run. A run that raises is
+    marked stopped; its file is deleted when it finishes or stops.
+    """
+    run = ClientImport.objects.select_related("agency", "started_by").get(pk=run_id)
+    if run.finished_at is not None:
+        return run
+    if actor is None:
+        actor = run.started_by
+    upload = ClientImportFile.objects.filter(run=run).first()
+    if upload is None:
+        raise ImportFileError(
+            _("The uploaded file is no longer kept. Upload the same file again to continue.")
+        )
+    try:
+        _rows_import(run=run, actor=actor, data=bytes(upload.data), chunk_size=chunk_size,
+                     progress=progress)  # fmt: skip
+    except BaseException:
+        client_import_stopped(run_id=run.pk)
+        raise
+    with transaction.atomic():
+        run.finished_at = timezone.now()
+        run.stopped_at = None
+        run.rows_done = run.rows_total
+        run.save(update_fields=["finished_at", "stopped_at", "rows_done"])
+        ClientImportFile.objects.filter(run=run).delete()
+    return run
+
+
+def _rows_import(
+    *,
+    run: ClientImport,
+    actor,
+    data: bytes,
+    chunk_size: int,
+    progress: Callable[[int, int], None] | None,
+) -> None:
+    source = read_rows(data)
+    total, rows = source.total, source.rows
+    agency = run.agency
+    # After its first row, or, run again, after the last row it committed.
+    resume_at = max(run.first_row, run.last_row + 1)
+    if run.stopped_at is not None:
+        run.stopped_at = None
+        run.save(update_fields=["stopped_at"])
     seen_refs: dict[str, int] = {}
     statistics = writing.Statistics()
     done = 0
     while batch := list(islice(rows, chunk_size)):
         done += len(batch)
-        todo = [(number, values) for number, values in batch if number >= run.first_row]
-        for number, values in batch[: len(batch) - len(todo)]:  # the continued run's
+        todo = [(number, values) for number, values in batch if number >= resume_at]
+        for number, values in batch[: len(batch) - len(todo)]:  # done before this run
             if ref := values.get("external_ref", ""):
                 seen_refs.setdefault(ref, number)
         if todo:
             chunk = _chunk_build(batch=todo, agency=agency, seen_refs=seen_refs)
+            chunk.rows_done = done
             imported = run.rows_imported
             _chunk_commit(run=run, chunk=chunk, agency=agency, actor=actor)
             statistics.written_rows(run.rows_imported - imported)
         if progress:
             progress(done, total)
-    run.finished_at = timezone.now()
-    run.save(update_fields=["finished_at"])
-    return run
+
+
+def client_import_stopped(*, run_id: int) -> None:
+    """Mark a run that will not go on as stopped (its result page then says how far it
+    got and that the same file uploaded again continues it) and delete its file. If the
+    database itself is gone, this fails quietly: the caller's error is the one to tell."""
+    try:
+        with transaction.atomic():
+            ClientImport.objects.filter(pk=run_id, finished_at__isnull=True).update(
+                stopped_at=timezone.now()
+            )
+            ClientImportFile.objects.filter(run_id=run_id).delete()
+    except DatabaseError as error:
+        logger.warning("import %s: could not be marked stopped (%s)", run_id, type(error).__name__)
 
 
 def _run_start(
-    *, agency: Agency, actor, digest: str, file_name: str, encoding: str, total: int
+    *,
+    agency: Agency,
+    actor,
+    digest: str,
+    file_name: str,
+    encoding: str,
+    total: int,
+    data: bytes,
 ) -> ClientImport:
     """Record the run; it continues the agency's last unfinished run of the same file."""
     earlier = (
@@ -134,6 +222,7 @@ def _run_start(
                 continued_from=earlier,
                 first_row=earlier.last_row + 1 if earlier and earlier.last_row else 2,
             )
+            ClientImportFile.objects.create(run=run, data=data)
             audit_record(
                 actor=actor,
                 action=AuditEvent.Action.CREATE,
@@ -252,7 +341,8 @@ def _chunk_write(*, run: ClientImport, chunk: _Chunk, agency: Agency, actor) -> 
         run.rows_rejected += rejected
         run.rows_skipped += chunk.skipped
         run.last_row = max(run.last_row, chunk.last_row)
-        run.save(update_fields=[*fields, "last_row"])
+        run.rows_done = max(run.rows_done, chunk.rows_done)
+        run.save(update_fields=[*fields, "last_row", "rows_done"])
 
 
 def _records_write(*, run: ClientImport, chunk: _Chunk, agency: Agency, actor) -> None:

@@ -1,4 +1,5 @@
-"""Import clients from a CSV file into one agency (see workflows.imports.parsing for the format)."""
+"""Import clients from a CSV file into one agency (see workflows.imports.parsing for the
+format): in this process with a progress line, or, with --enqueue, by the job queue."""
 
 from __future__ import annotations
 
@@ -7,11 +8,15 @@ import time
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.urls import reverse
 
 from agencies.models import Agency, Membership, User
+from jobs.queue import enqueue_import
+from jobs.tasks import import_execute
+from workflows.imports.models import ClientImport
 from workflows.imports.parsing import COLUMNS, ImportFileError
 from workflows.imports.remarks import rows_with_remarks
-from workflows.imports.services import client_import_run
+from workflows.imports.services import client_import_prepare
 
 ERRORS_SHOWN = 50
 
@@ -37,6 +42,11 @@ class Command(BaseCommand):
             "--user", help="username of an admin of that agency, named in history and audit"
         )
         parser.add_argument("--quiet-progress", action="store_true", help="no progress line")
+        parser.add_argument(
+            "--enqueue",
+            action="store_true",
+            help="hand the import to the job queue (a worker runs it) and return at once",
+        )
 
     def handle(self, *args, file: Path, agency: str, user: str | None, **options) -> None:
         owner = Agency.objects.filter(slug=agency, is_active=True).first()
@@ -55,14 +65,17 @@ class Command(BaseCommand):
             data = file.read_bytes()
         except OSError as error:
             raise CommandError(f"Cannot read {file}: {error.strerror}") from None
+        if options["enqueue"]:
+            self._enqueue(owner=owner, actor=actor, data=data, file_name=file.name)
+            return
         started = time.monotonic()
         progress = None if options["quiet_progress"] else _Progress(started)
         try:
-            run = client_import_run(
-                agency=owner, actor=actor, data=data, file_name=file.name, progress=progress
-            )
+            run = client_import_prepare(agency=owner, actor=actor, data=data, file_name=file.name)
+            import_execute(None, run_id=run.pk, progress=progress)
         except ImportFileError as error:
             raise CommandError(str(error)) from None
+        run = ClientImport.objects.get(pk=run.pk)
         if progress:
             sys.stderr.write("\n")
         seconds = time.monotonic() - started
@@ -89,9 +102,23 @@ class Command(BaseCommand):
             )
         )
 
+    def _enqueue(self, *, owner: Agency, actor, data: bytes, file_name: str) -> None:
+        try:
+            run = enqueue_import(agency=owner, actor=actor, data=data, file_name=file_name)
+        except ImportFileError as error:
+            raise CommandError(str(error)) from None
+        if run.finished_at is not None:  # no queue (JOBS_INLINE): it ran here
+            self.stdout.write(f"Import {run.pk} ran here (no job queue): {run.rows_total} rows.")
+            return
+        self.stdout.write(
+            f"Import {run.pk} queued: {run.rows_total} rows from row {run.first_row}. A worker "
+            f"runs it; its result page: {reverse('clients:client-import-detail', args=[run.pk])}"
+        )
+
 
 class _Progress:
-    """One line on stderr, rewritten: rows done, share, rate and time left."""
+    """One line on stderr, rewritten: rows done, share, rate and time left (plain text:
+    tqdm is a developer tool only)."""
 
     def __init__(self, started: float) -> None:
         self.started = started
