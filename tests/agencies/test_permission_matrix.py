@@ -585,6 +585,7 @@ ROUTES: dict[str, Route] = {
     "clients:client-history": Route(frozenset({"pk"}), _record(_sees(IDENTITY))),
     "clients:handover-sheet": Route(frozenset({"pk"}), _record(_sees(IDENTITY))),
     "clients:client-print": Route(frozenset({"pk"}), _record(_sees(IDENTITY))),
+    "clients:client-azr-export": Route(frozenset({"pk"}), _record(_sees(IDENTITY))),
     "clients:client-edit": Route(
         frozenset({"pk", "section"}), _edit_probes, edge_probes=_edit_edge_probes
     ),
@@ -664,8 +665,9 @@ PAGES_WITHOUT_RECORDS = {
     "readyz",
 }
 # POST-only pages without ids that list records, checked in their own test files:
-# the intake duplicate check (tests/clients/test_intake_duplicates.py).
-CHECKED_ELSEWHERE = {"clients:duplicate-check"}
+# the intake duplicate check (tests/clients/test_intake_duplicates.py), the intake
+# pre-filled from an AZR file, which runs it too (tests/azr/test_pages.py).
+CHECKED_ELSEWHERE = {"clients:duplicate-check", "clients:client-prefill-azr"}
 
 
 def url_name(url: str) -> str:

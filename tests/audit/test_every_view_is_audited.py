@@ -379,6 +379,11 @@ VISITS_WITH_PARAMETERS: dict[str, Builder] = {
     "clients:client-print": on_record(
         Visit("caseworker", shows_data=True), Visit("supervisor", shows_data=True)
     ),
+    "clients:client-azr-export": on_record(
+        Visit("caseworker", shows_data=True),
+        Visit("caseworker", data={"format": "xml"}, shows_data=True),
+        Visit("supervisor", shows_data=True),
+    ),
     "audit:record-accesses": on_record(
         Visit("supervisor", shows_data=True),
         Visit("supervisor", data={"days": "365"}, shows_data=True),

@@ -3,7 +3,7 @@ namespace by URL prefix (clients:, inbox:, audit:)."""
 
 from django.urls import path
 
-from web.views import duplicates, handover, imports, intake, record_print, records
+from web.views import azr, duplicates, handover, imports, intake, record_print, records
 
 app_name = "clients"
 
@@ -11,6 +11,7 @@ urlpatterns = [
     path("", records.client_search, name="client-search"),
     path("new/", intake.client_create, name="client-create"),
     path("new/duplicates/", intake.duplicate_check, name="duplicate-check"),
+    path("new/azr/", azr.client_prefill_azr, name="client-prefill-azr"),
     path("<int:pk>/", records.client_detail, name="client-detail"),
     path("<int:pk>/edit/<slug:section>/", records.client_edit, name="client-edit"),
     path("<int:pk>/history/", records.client_history, name="client-history"),
@@ -26,6 +27,7 @@ urlpatterns = [
     path("<int:pk>/handover/", handover.client_handover, name="client-handover"),
     path("<int:pk>/sheet/", records.handover_sheet, name="handover-sheet"),
     path("<int:pk>/print/", record_print.client_print, name="client-print"),
+    path("<int:pk>/azr/", azr.client_azr_export, name="client-azr-export"),
     path("grants/<int:grant_pk>/revoke/", handover.grant_revoke, name="grant-revoke"),
     path("import/", imports.client_import, name="client-import"),
     path("import/<int:pk>/", imports.client_import_detail, name="client-import-detail"),

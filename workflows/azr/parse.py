@@ -19,7 +19,6 @@ Nothing is saved: the result pre-fills a form the caseworker checks and saves.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 import re
 from dataclasses import dataclass, field
@@ -31,7 +30,13 @@ from django.utils.translation import gettext_lazy as _
 
 from core.dates import PartialDate
 from workflows.azr import codes
-from workflows.azr.render import ROOT_ELEMENT, json_schema_validator, xml_schema, xml_to_record
+from workflows.azr.render import (
+    ROOT_ELEMENT,
+    json_schema_validator,
+    xml_resource,
+    xml_schema,
+    xml_to_record,
+)
 
 # A record with 50 documents and 30 household members is well under 64 KiB.
 MAX_BYTES = 256 * 1024
@@ -112,7 +117,7 @@ def _xml_record(data: bytes) -> dict:
     if _DOCTYPE.search(data):
         raise _forbidden()
     try:
-        resource = xmlschema.XMLResource(io.BytesIO(data), defuse="always", allow="none")
+        resource = xml_resource(data)
     except xmlschema.XMLResourceForbidden:
         raise _forbidden() from None
     except (xmlschema.XMLResourceError, SyntaxError, ValueError):

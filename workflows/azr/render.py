@@ -4,6 +4,7 @@ a wrapper element with one child per item (`LIST_ITEMS`), booleans are xs:boolea
 
 from __future__ import annotations
 
+import io
 import json
 from functools import cache
 from pathlib import Path
@@ -39,6 +40,13 @@ def json_schema_validator() -> jsonschema.Draft202012Validator:
 def xml_schema() -> xmlschema.XMLSchema:
     # Our own local file; nothing is fetched (imports would be refused: allow="sandbox").
     return xmlschema.XMLSchema(str(SCHEMA_DIR / "azr-record.xsd"), allow="sandbox")
+
+
+def xml_resource(data: bytes) -> xmlschema.XMLResource:
+    """A document from outside, parsed safely: entity declarations and external
+    references raise `xmlschema.XMLResourceForbidden` (SafeExpatParser), and no file or
+    URL is opened (allow="none")."""
+    return xmlschema.XMLResource(io.BytesIO(data), defuse="always", allow="none")
 
 
 def as_json(record: dict) -> bytes:
