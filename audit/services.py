@@ -27,6 +27,9 @@ from audit.models import AuditEvent
 from core.identity.names import fold_accents
 
 _buffer: ContextVar[list[AuditEvent] | None] = ContextVar("audit_buffer", default=None)
+# Codes added to the fields of every event written in a block (`audit_context`): the
+# channel a request came through and its credential ("channel:api", "api_key:12").
+_context_fields: ContextVar[tuple[str, ...]] = ContextVar("audit_context_fields", default=())
 
 
 def audit_record(
@@ -64,7 +67,7 @@ def audit_record(
         object_type=object_type,
         object_id=object_id,
         object_ids=[o.pk for o in objects] + list(object_ids),
-        fields=list(fields),
+        fields=[*fields, *_context_fields.get()],
         query_hash=query_hash,
         history_id=history_id,
         outcome=outcome,
@@ -89,6 +92,17 @@ def audit_buffer() -> Iterator[list[AuditEvent]]:
     finally:
         _buffer.reset(token)
     chain_append(events)
+
+
+@contextmanager
+def audit_context(*fields: str) -> Iterator[None]:
+    """Name `fields` (codes, never values) in every event written inside the block, also
+    by services deep below: an API request marks its channel and key this way."""
+    token = _context_fields.set((*_context_fields.get(), *fields))
+    try:
+        yield
+    finally:
+        _context_fields.reset(token)
 
 
 def search_fingerprint(name: str) -> str:
