@@ -23,10 +23,10 @@ import json
 import re
 from dataclasses import dataclass, field
 
-import xmlschema
 from django.core.exceptions import ValidationError
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from xmlschema.exceptions import XMLResourceError, XMLResourceForbidden
 
 from core.dates import PartialDate
 from workflows.azr import codes
@@ -118,9 +118,9 @@ def _xml_record(data: bytes) -> dict:
         raise _forbidden()
     try:
         resource = xml_resource(data)
-    except xmlschema.XMLResourceForbidden:
+    except XMLResourceForbidden:
         raise _forbidden() from None
-    except (xmlschema.XMLResourceError, SyntaxError, ValueError):
+    except (XMLResourceError, SyntaxError, ValueError):
         raise AzrFileError(
             _("The file is not valid XML; it may be damaged or cut off."), code="xml"
         ) from None
