@@ -118,12 +118,12 @@ def client_import_execute(
         return run
     if actor is None:
         actor = run.started_by
-    upload = ClientImportFile.objects.filter(run=run).first()
-    if upload is None:
-        raise ImportFileError(
-            _("The uploaded file is no longer kept. Upload the same file again to continue.")
-        )
     try:
+        upload = ClientImportFile.objects.filter(run=run).first()
+        if upload is None:
+            raise ImportFileError(
+                _("The uploaded file is no longer kept. Upload the same file again to continue.")
+            )
         _rows_import(run=run, actor=actor, data=bytes(upload.data), chunk_size=chunk_size,
                      progress=progress)  # fmt: skip
     except BaseException:
