@@ -73,6 +73,9 @@ if (BASE_DIR / "tools").is_dir():
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "web.middleware.AllowedMethodsMiddleware",
+    # Before the session: an API request authenticates by key only, so page middleware
+    # below (second factor, idle timeout, sign-in redirects) never acts on it.
+    "api.middleware.ApiRequestMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
@@ -400,6 +403,43 @@ PORTAL_RATE_LIMITS = {
     },
 }
 PORTAL_RATE_LIMIT_ALERT_WINDOW = 60 * 60  # one alert per user and group per hour
+
+# The REST API for agency systems (api/, docs/api.md): keys only (no session
+# authentication, so no CSRF surface), deny unless a view says who may call it, problem
+# details for every error, cursor pagination, a rate per key counted in the cache above.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.DenyAll"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ApiKeyRateThrottle"],
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.ApiCursorPagination",
+    "PAGE_SIZE": 25,
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Registration portal API",
+    "DESCRIPTION": (
+        "For agency systems: the records shared with your agency, in the sections your "
+        "agency holds, under the same rules and audit as the portal's pages. "
+        "Authenticate with `Authorization: Bearer rpk_...` (a key from your agency's admin)."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI's files from drf-spectacular-sidecar, served by us (CSP: 'self' only).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+# API keys (api.services): validity of a new key, how long a rotated key keeps working,
+# and the default rate per key (each key has its own, changeable in the admin).
+API_KEY_VALID_DAYS = env.int("API_KEY_VALID_DAYS", default=365)
+API_KEY_ROTATION_GRACE_HOURS = env.int("API_KEY_ROTATION_GRACE_HOURS", default=72)
+API_KEY_RATE_PER_MINUTE = env.int("API_KEY_RATE_PER_MINUTE", default=120)
 
 # Alerts to supervisors go by mail: EMAIL_URL (smtp://user:password@host:587), printed on
 # the console in DEBUG. (django-environ's documented way to set the EMAIL_* settings.)

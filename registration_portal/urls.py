@@ -17,6 +17,8 @@ urlpatterns = [
     path("inbox/", include("web.urls.inbox")),
     path("audit/", include("web.urls.audit")),
     path("admin/", admin.site.urls),
+    # The REST API for agency systems, its schema and docs (api.urls).
+    path("api/", include("api.urls")),
     # /healthz and /readyz for load balancers (web.views.health).
     path("", include("web.urls.health")),
 ]

@@ -1,0 +1,125 @@
+"""The client record and its documents as the API shows them: only the sections the
+caller's agency holds (`client.access.view`, set by access.guards.get_client_for)."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from api.serializers.common import SectionFilteredSerializer
+from clients.choices import (
+    Accommodation,
+    District,
+    DocumentType,
+    HouseholdRole,
+    ResidenceStatus,
+    Sex,
+)
+from core.sections import SECTIONS, section_list
+
+
+def _choice(choices, **kwargs):
+    return serializers.ChoiceField(choices=choices, **kwargs)
+
+
+class ClientSerializer(SectionFilteredSerializer):
+    id = serializers.IntegerField(read_only=True)
+    reference_code = serializers.CharField(read_only=True)
+    version = serializers.CharField(read_only=True, help_text="The ETag of this record.")
+    sections = serializers.SerializerMethodField(
+        help_text="The sections your agency holds; fields of other sections are absent."
+    )
+    registered_by = serializers.CharField(source="registered_by.slug", read_only=True)
+    merged_into = serializers.IntegerField(source="merged_into_id", allow_null=True)
+    # identity
+    family_name = serializers.CharField()
+    given_names = serializers.CharField(allow_blank=True)
+    birth_name = serializers.CharField(allow_blank=True)
+    former_names = serializers.CharField(allow_blank=True)
+    family_name_original = serializers.CharField(allow_blank=True)
+    given_names_original = serializers.CharField(allow_blank=True)
+    sex = _choice(Sex.choices)
+    birth_date = serializers.CharField(
+        allow_blank=True,
+        help_text="DD.MM.YYYY with 00 for an unknown day or month (00.00.1985); empty if unknown.",
+    )
+    place_of_birth = serializers.CharField(allow_blank=True)
+    country_of_birth = serializers.CharField(allow_blank=True, help_text="ISO 3166-1 alpha-2")
+    nationalities = serializers.ListField(child=serializers.CharField(), help_text="ISO codes")
+    azr_number = serializers.CharField(allow_blank=True)
+    # contact
+    languages = serializers.ListField(child=serializers.CharField())
+    interpreter_needed = serializers.BooleanField()
+    phone = serializers.CharField(allow_blank=True)
+    email = serializers.CharField(allow_blank=True)
+    street = serializers.CharField(allow_blank=True)
+    postcode = serializers.CharField(allow_blank=True)
+    district = _choice(District.choices, allow_blank=True)
+    accommodation = _choice(Accommodation.choices, allow_blank=True)
+    # residence
+    arrival_date = serializers.DateField(allow_null=True)
+    residence_status = _choice(ResidenceStatus.choices)
+    # household
+    household = serializers.IntegerField(source="household_id", allow_null=True)
+    household_role = _choice(HouseholdRole.choices, allow_blank=True)
+    # sensitive
+    special_protection_needs = serializers.BooleanField()
+    sensitive_notes = serializers.CharField(allow_blank=True)
+
+    def sections_of(self, instance) -> frozenset[str]:
+        return instance.access.view
+
+    def get_sections(self, instance) -> list[str]:
+        return section_list(instance.access.view)
+
+
+class ClientChangeSerializer(serializers.Serializer):
+    """PATCH body: any fields of sections your agency may change (validated as the
+    record page's form validates them)."""
+
+    family_name = serializers.CharField(required=False)
+    given_names = serializers.CharField(required=False, allow_blank=True)
+    birth_name = serializers.CharField(required=False, allow_blank=True)
+    former_names = serializers.CharField(required=False, allow_blank=True)
+    family_name_original = serializers.CharField(required=False, allow_blank=True)
+    given_names_original = serializers.CharField(required=False, allow_blank=True)
+    sex = _choice(Sex.choices, required=False)
+    birth_date = serializers.CharField(required=False, allow_blank=True)
+    place_of_birth = serializers.CharField(required=False, allow_blank=True)
+    country_of_birth = serializers.CharField(required=False, allow_blank=True)
+    nationalities = serializers.ListField(child=serializers.CharField(), required=False)
+    azr_number = serializers.CharField(required=False, allow_blank=True)
+    languages = serializers.ListField(child=serializers.CharField(), required=False)
+    interpreter_needed = serializers.BooleanField(required=False)
+    phone = serializers.CharField(required=False, allow_blank=True)
+    email = serializers.CharField(required=False, allow_blank=True)
+    street = serializers.CharField(required=False, allow_blank=True)
+    postcode = serializers.CharField(required=False, allow_blank=True)
+    district = _choice(District.choices, required=False, allow_blank=True)
+    accommodation = _choice(Accommodation.choices, required=False, allow_blank=True)
+    arrival_date = serializers.DateField(required=False, allow_null=True)
+    residence_status = _choice(ResidenceStatus.choices, required=False)
+    special_protection_needs = serializers.BooleanField(required=False)
+    sensitive_notes = serializers.CharField(required=False, allow_blank=True)
+
+
+# Every field a client's sections edit: what ClientChangeSerializer documents.
+EDITABLE_FIELDS = frozenset(name for section in SECTIONS.values() for name in section.fields)
+
+
+class DocumentSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    version = serializers.CharField(read_only=True, help_text="The ETag of this document.")
+    doc_type = _choice(DocumentType.choices)
+    number = serializers.CharField(max_length=30)
+    issuing_country = serializers.CharField(help_text="ISO 3166-1 alpha-2")
+    issued_on = serializers.DateField(allow_null=True, required=False)
+    expires_on = serializers.DateField(allow_null=True, required=False)
+    is_expired = serializers.BooleanField(read_only=True)
+
+
+class DocumentChangeSerializer(serializers.Serializer):
+    doc_type = _choice(DocumentType.choices, required=False)
+    number = serializers.CharField(max_length=30, required=False)
+    issuing_country = serializers.CharField(required=False)
+    issued_on = serializers.DateField(allow_null=True, required=False)
+    expires_on = serializers.DateField(allow_null=True, required=False)

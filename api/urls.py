@@ -1,0 +1,37 @@
+"""The API's URLs: /api/v1/... (endpoints), /api/schema/ (OpenAPI), /api/docs/ (Swagger
+UI, served locally). Every pattern here must have rows in the permission matrix
+(tests/api/matrix.py); tests/api/test_permission_matrix.py fails for one that has none."""
+
+from __future__ import annotations
+
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.permissions import AllowAny
+
+from api.errors import not_found
+from api.views import clients
+
+app_name = "api"
+
+v1 = [
+    path("clients/<int:pk>/", clients.ClientDetailView.as_view(), name="client-detail"),
+]
+
+urlpatterns = [
+    path("v1/", include(v1)),
+    # The description of the API carries no data: readable without a key.
+    path(
+        "schema/",
+        SpectacularAPIView.as_view(authentication_classes=[], permission_classes=[AllowAny]),
+        name="schema",
+    ),
+    path(
+        "docs/",
+        SpectacularSwaggerSplitView.as_view(
+            url_name="api:schema", authentication_classes=[], permission_classes=[AllowAny]
+        ),
+        name="docs",
+    ),
+    # Anything else under /api/ is a 404 as problem details, not the pages' 404 page.
+    re_path(r"^.*$", not_found, name="not-found"),
+]
