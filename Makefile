@@ -11,7 +11,7 @@ PORT ?= 8000
 # The suite runs on every core (pytest-xdist); each worker gets its own test database.
 PYTEST_WORKERS ?= auto
 
-.PHONY: run serve test e2e lint format migrations-check messages install install-browser-deps lock clean scan bench
+.PHONY: run serve worker test e2e lint format migrations-check messages install install-browser-deps lock clean scan bench
 
 # Two lock files pin every package, direct and indirect, with their hashes (`make lock`
 # renews both from pyproject.toml): requirements.lock is what production installs,
@@ -65,6 +65,13 @@ serve: $(RUNTIME)
 	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
 	@echo "Portal (production settings): http://127.0.0.1:$(PORT)/  health: /healthz /readyz"
 	exec $(BIN)/gunicorn --config deploy/gunicorn.conf.py
+
+# The job worker (docs/operations.md "Background jobs"): imports and the scheduled jobs, on
+# PostgreSQL (DATABASE_URL as for `make serve`). The audit purge has its own queue, run by a
+# worker connected as the purge role: WORKER_QUEUES=purge DATABASE_URL=<purge role's> make worker.
+WORKER_QUEUES ?= imports,scheduled
+worker: $(RUNTIME)
+	$(BIN)/python manage.py procrastinate worker --queues=$(WORKER_QUEUES) --concurrency=2
 
 # axe-core for the accessibility checks in the browser tests (npm, pinned by package-lock.json).
 node_modules/axe-core/axe.min.js: package.json package-lock.json
