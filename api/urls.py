@@ -9,12 +9,46 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.permissions import AllowAny
 
 from api.errors import not_found
-from api.views import clients
+from api.views import clients, feed, handover
 
 app_name = "api"
 
 v1 = [
     path("clients/<int:pk>/", clients.ClientDetailView.as_view(), name="client-detail"),
+    # Change feed, grants, handovers, inbox, access requests (api.views.feed, .handover)
+    path("feed/", feed.FeedView.as_view(), name="feed"),
+    path("clients/<int:pk>/grants/", handover.ClientGrantsView.as_view(), name="client-grants"),
+    path(
+        "clients/<int:pk>/handover/", handover.HandoverCreateView.as_view(), name="client-handover"
+    ),
+    path("grants/<int:grant_pk>/revoke/", handover.GrantRevokeView.as_view(), name="grant-revoke"),
+    path("inbox/handovers/", handover.InboxHandoversView.as_view(), name="inbox-handovers"),
+    path(
+        "inbox/handovers/<uuid:handover_id>/accept/",
+        handover.HandoverAcceptView.as_view(),
+        name="handover-accept",
+    ),
+    path(
+        "inbox/handovers/<uuid:handover_id>/decline/",
+        handover.HandoverDeclineView.as_view(),
+        name="handover-decline",
+    ),
+    path(
+        "inbox/access-requests/",
+        handover.AccessRequestsToDecideView.as_view(),
+        name="inbox-access-requests",
+    ),
+    path(
+        "inbox/access-requests/<int:pk>/approve/",
+        handover.AccessRequestApproveView.as_view(),
+        name="access-request-approve",
+    ),
+    path(
+        "inbox/access-requests/<int:pk>/decline/",
+        handover.AccessRequestDeclineView.as_view(),
+        name="access-request-decline",
+    ),
+    path("access-requests/", handover.AccessRequestsView.as_view(), name="access-requests"),
 ]
 
 urlpatterns = [
