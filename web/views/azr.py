@@ -5,7 +5,7 @@ check run on the pre-filled values. Shaping and reading the file: `workflows.azr
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -21,6 +21,7 @@ from web.views.intake import RegistrationGate
 from workflows.azr import render as azr_render
 from workflows.azr.export import azr_record
 from workflows.azr.forms import AzrFileForm
+from workflows.azr.parse import check_data
 from workflows.intake.check import intake_check
 from workflows.intake.forms import DuplicateCheckForm, IntakeTokenForm
 
@@ -97,7 +98,7 @@ def client_prefill_azr(request: HttpRequest) -> HttpResponse:
                 )
                 % {"count": extra},
             )
-    check = DuplicateCheckForm(_check_data(initial, document))
+    check = DuplicateCheckForm(check_data(initial, document))
     matches = (
         intake_check(user=request.user, record=check.match_record()) if check.has_enough() else None
     )
@@ -119,15 +120,3 @@ def _typed_values(request: HttpRequest, form) -> dict:
         if value not in (None, "", []):
             values[name] = value
     return values
-
-
-def _check_data(initial: dict, document: dict) -> QueryDict:
-    """The duplicate check's input, as the live check gets it from the page."""
-    data = QueryDict(mutable=True)
-    for name in DuplicateCheckForm.base_fields:
-        if initial.get(name):
-            data[name] = str(initial[name])
-    data.setlist("nationalities", list(initial.get("nationalities") or []))
-    if document.get("number"):
-        data["doc-number"] = document["number"]
-    return data

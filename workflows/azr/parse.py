@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
+from django.http import QueryDict
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from xmlschema.exceptions import XMLResourceError, XMLResourceForbidden
@@ -263,3 +264,28 @@ def _date(out: Prefill, value: str | None, name: str) -> dt.date | None:
 def _put(target: dict, key: str, value: str) -> None:
     if value:
         target[key] = value
+
+
+# The fields the intake's duplicate check reads (workflows.intake.forms.DuplicateCheckForm).
+CHECKED_FIELDS = (
+    "family_name",
+    "given_names",
+    "family_name_original",
+    "given_names_original",
+    "birth_name",
+    "former_names",
+    "sex",
+    "birth_date",
+)
+
+
+def check_data(fields: dict, document: dict) -> QueryDict:
+    """Pre-filled values as the live duplicate check gets them from the intake page."""
+    data = QueryDict(mutable=True)
+    for name in CHECKED_FIELDS:
+        if fields.get(name):
+            data[name] = str(fields[name])
+    data.setlist("nationalities", [str(code) for code in fields.get("nationalities") or []])
+    if document.get("number"):
+        data["doc-number"] = str(document["number"])
+    return data
