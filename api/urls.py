@@ -9,12 +9,34 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.permissions import AllowAny
 
 from api.errors import not_found
-from api.views import clients, feed, handover
+from api.views import clients, feed, handover, intake
 
 app_name = "api"
 
 v1 = [
+    path("clients/", intake.ClientRegisterView.as_view(), name="client-register"),
+    path("clients/search/", intake.ClientSearchView.as_view(), name="client-search"),
     path("clients/<int:pk>/", clients.ClientDetailView.as_view(), name="client-detail"),
+    path(
+        "clients/<int:pk>/household/",
+        clients.ClientHouseholdView.as_view(),
+        name="client-household",
+    ),
+    path(
+        "clients/<int:pk>/documents/",
+        clients.ClientDocumentsView.as_view(),
+        name="client-documents",
+    ),
+    path(
+        "clients/<int:pk>/documents/<int:document_pk>/",
+        clients.ClientDocumentDetailView.as_view(),
+        name="client-document-detail",
+    ),
+    path(
+        "intake/duplicate-check/",
+        intake.DuplicateCheckView.as_view(),
+        name="intake-duplicate-check",
+    ),
     # Change feed, grants, handovers, inbox, access requests (api.views.feed, .handover)
     path("feed/", feed.FeedView.as_view(), name="feed"),
     path("clients/<int:pk>/grants/", handover.ClientGrantsView.as_view(), name="client-grants"),
@@ -62,7 +84,10 @@ urlpatterns = [
     path(
         "docs/",
         SpectacularSwaggerSplitView.as_view(
-            url_name="api:schema", authentication_classes=[], permission_classes=[AllowAny]
+            url_name="api:schema",
+            template_name="api/swagger_ui.html",
+            authentication_classes=[],
+            permission_classes=[AllowAny],
         ),
         name="docs",
     ),

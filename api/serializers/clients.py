@@ -123,3 +123,105 @@ class DocumentChangeSerializer(serializers.Serializer):
     issuing_country = serializers.CharField(required=False)
     issued_on = serializers.DateField(allow_null=True, required=False)
     expires_on = serializers.DateField(allow_null=True, required=False)
+
+
+class ClientSummarySerializer(serializers.Serializer):
+    """A record in a list (search results, household members): identity only, as the
+    pages list it. Identity is part of every grant, so a listed record's summary is
+    always within what the agency holds."""
+
+    id = serializers.IntegerField()
+    reference_code = serializers.CharField()
+    family_name = serializers.CharField()
+    given_names = serializers.CharField(allow_blank=True)
+    birth_date = serializers.CharField(allow_blank=True)
+    registered_by = serializers.CharField(source="registered_by.slug")
+
+
+class HouseholdMemberSerializer(ClientSummarySerializer):
+    household_role = serializers.CharField(allow_blank=True)
+
+
+class ExistenceHintSerializer(serializers.Serializer):
+    """A record your agency may not see: that it exists, where, and a token to ask for
+    access (valid one day); never its data."""
+
+    agency = serializers.CharField()
+    family_initial = serializers.CharField()
+    birth_year = serializers.IntegerField(allow_null=True)
+    token = serializers.CharField()
+
+
+class HouseholdSerializer(serializers.Serializer):
+    household = serializers.IntegerField(allow_null=True)
+    members = HouseholdMemberSerializer(many=True)
+    members_not_shared = ExistenceHintSerializer(many=True)
+
+
+class SearchRequestSerializer(serializers.Serializer):
+    """Identifiers only (a name search stays on the pages); at least one. Sent in the
+    body, so that no identifier lands in URLs or access logs."""
+
+    document_number = serializers.CharField(required=False, allow_blank=True, max_length=30)
+    azr_number = serializers.CharField(required=False, allow_blank=True, max_length=14)
+    reference_code = serializers.CharField(required=False, allow_blank=True, max_length=20)
+
+
+class SearchResponseSerializer(serializers.Serializer):
+    results = ClientSummarySerializer(many=True)
+    more = serializers.BooleanField(help_text="More records matched than were listed.")
+    hints = ExistenceHintSerializer(many=True)
+
+
+class DuplicateCheckRequestSerializer(serializers.Serializer):
+    """What an intake form holds so far (as the page's check reads it, leniently)."""
+
+    family_name = serializers.CharField(required=False, allow_blank=True, max_length=150)
+    given_names = serializers.CharField(required=False, allow_blank=True, max_length=150)
+    family_name_original = serializers.CharField(required=False, allow_blank=True, max_length=150)
+    given_names_original = serializers.CharField(required=False, allow_blank=True, max_length=150)
+    birth_name = serializers.CharField(required=False, allow_blank=True, max_length=150)
+    former_names = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    sex = serializers.CharField(required=False, allow_blank=True, max_length=1)
+    birth_date = serializers.CharField(required=False, allow_blank=True, max_length=10)
+    nationalities = serializers.ListField(
+        child=serializers.CharField(), required=False, max_length=5
+    )
+    document_number = serializers.CharField(required=False, allow_blank=True, max_length=30)
+
+
+class VisibleMatchSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    reference_code = serializers.CharField()
+    family_name = serializers.CharField()
+    given_names = serializers.CharField(allow_blank=True)
+    birth_date = serializers.CharField(allow_blank=True)
+    registered_by = serializers.CharField(help_text="The registering agency's short name.")
+    score = serializers.IntegerField(help_text="0-100")
+    probable = serializers.BooleanField()
+    reasons = serializers.ListField(child=serializers.CharField())
+
+
+class HiddenMatchSerializer(ExistenceHintSerializer):
+    probable = serializers.BooleanField()
+
+
+class DuplicateCheckResponseSerializer(serializers.Serializer):
+    checked = serializers.BooleanField(
+        help_text="False when the fields were too few to check (a family name and one more "
+        "fact, or a document number)."
+    )
+    probable = serializers.BooleanField(
+        help_text="A probable match exists: registering needs a duplicate_reason."
+    )
+    visible = VisibleMatchSerializer(many=True)
+    hidden = HiddenMatchSerializer(many=True)
+
+
+class RegisterRequestSerializer(ClientChangeSerializer):
+    """POST /clients/: the intake form's fields, an optional first document, and, past a
+    probable duplicate, why this is a different person."""
+
+    family_name = serializers.CharField()
+    document = DocumentChangeSerializer(required=False)
+    duplicate_reason = serializers.CharField(required=False, max_length=500)
