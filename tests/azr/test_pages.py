@@ -14,6 +14,8 @@ from clients.models import Client
 from tests.azr.conftest import seen_by
 from workflows.azr import render
 from workflows.azr.export import azr_record
+from workflows.azr.parse import CHECKED_FIELDS
+from workflows.intake.forms import DuplicateCheckForm
 
 pytestmark = pytest.mark.django_db
 
@@ -164,3 +166,7 @@ def test_supervisors_do_not_register_and_may_not_prefill(client, laf_supervisor,
 
 def test_prefill_takes_post_only(laf_client):
     assert laf_client.get(reverse("clients:client-prefill-azr")).status_code == 405
+
+
+def test_the_prefilled_check_reads_every_field_the_live_check_reads():
+    assert set(CHECKED_FIELDS) == set(DuplicateCheckForm.base_fields)
