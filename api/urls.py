@@ -9,7 +9,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.permissions import AllowAny
 
 from api.errors import not_found
-from api.views import clients, feed, handover, intake
+from api.views import azr, clients, feed, handover, intake
 
 app_name = "api"
 
@@ -37,6 +37,9 @@ v1 = [
         intake.DuplicateCheckView.as_view(),
         name="intake-duplicate-check",
     ),
+    # AZR / XAusländer alignment (api.views.azr, docs/azr-mapping.md)
+    path("clients/<int:pk>/azr/", azr.ClientAzrView.as_view(), name="client-azr"),
+    path("intake/azr-prefill/", azr.IntakeAzrPrefillView.as_view(), name="intake-azr-prefill"),
     # Change feed, grants, handovers, inbox, access requests (api.views.feed, .handover)
     path("feed/", feed.FeedView.as_view(), name="feed"),
     path("clients/<int:pk>/grants/", handover.ClientGrantsView.as_view(), name="client-grants"),
