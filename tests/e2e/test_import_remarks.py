@@ -35,8 +35,11 @@ def legacy_file() -> bytes:
 
 
 def test_an_import_with_remarks_is_resolved_on_the_record_page(
-    page_for, laf, caseworker, password, assert_accessible, screenshot
+    page_for, laf, caseworker, password, assert_accessible, screenshot, settings
 ):
+    # The import runs in the request, as without a queue (test_import_progress.py runs it
+    # through a worker).
+    settings.JOBS_INLINE = True
     UserFactory(username="laf.admin", password=password, agency=laf, agency__role="agency_admin")
     admin = page_for("laf.admin")
     admin.goto("/clients/import/")
