@@ -389,6 +389,10 @@ else:
     # Per process only: `check --deploy` warns about it (access.checks).
     SILENCED_SYSTEM_CHECKS.append("django_ratelimit.E003")
 RATELIMIT_USE_CACHE = "default"
+# Sessions are read from that cache when it is Redis, and written through to their rows
+# (web.signin.sessions): no query to load a session, the rows still list and end them.
+SESSION_CACHE_ALIAS = "default"
+SESSION_CACHED = env.bool("SESSION_CACHED", default=bool(REDIS_URL))
 
 # Searches and duplicate checks ("lookup") and access requests from hints ("hint") per
 # user and per agency (access.throttle); rates as django-ratelimit writes them.
