@@ -145,6 +145,14 @@ def may_import(user) -> bool:
     return _role(user) == Membership.Role.AGENCY_ADMIN
 
 
+def may_manage_api_clients(user) -> bool:
+    """The credentials of agency systems (API clients and their keys) are managed by the
+    agency's admins, for their own agency only; superusers for every agency."""
+    if user.is_authenticated and user.is_superuser:
+        return True
+    return _role(user) == Membership.Role.AGENCY_ADMIN
+
+
 def may_see_import(user, run) -> bool:
     membership = membership_for(user)
     return (
