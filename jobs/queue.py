@@ -64,9 +64,9 @@ def _import_defer(run_id: int, lock: str) -> None:
 
 def _busy_message() -> str:
     return _(
-        "This file is being imported right now (it was uploaded again while the import "
-        "ran or waited for its turn). Wait for that import to finish, then look at its "
-        "result in the list below."
+        "This file is being imported right now (it was uploaded again while its import "
+        "waited or ran). Wait for that import to finish, then look at its result among "
+        "the recent imports."
     )
 
 

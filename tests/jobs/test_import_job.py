@@ -3,7 +3,11 @@ shows the progress, a worker imports the file, the page then shows the result.""
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.urls import reverse
 
 from clients.models import Client
@@ -161,3 +165,37 @@ def test_a_run_whose_file_is_gone_fails_and_alerts(
     )
     run.refresh_from_db()
     assert run.stopped_at is not None  # its page stops waiting
+
+
+def test_the_command_hands_the_file_to_the_queue_with_enqueue(laf, laf_admin, work_off, tmp_path):
+    path = tmp_path / "laf.csv"
+    path.write_bytes(csv_bytes(*numbered(5)))
+    out = io.StringIO()
+
+    call_command(
+        "import_clients", str(path), agency="laf", user="laf.admin", enqueue=True, stdout=out
+    )
+
+    run = ClientImport.objects.get()
+    assert f"Import {run.pk} queued: 5 rows" in out.getvalue()
+    assert run.finished_at is None and Client.objects.count() == 0
+    with pytest.raises(CommandError, match="being imported right now"):
+        call_command("import_clients", str(path), agency="laf", enqueue=True, stdout=out)
+    work_off()
+    run.refresh_from_db()
+    assert run.finished_at is not None and run.rows_imported == 5
+
+
+def test_the_command_imports_in_its_own_process_with_a_progress_line(
+    laf, laf_admin, queue, tmp_path, capsys
+):
+    path = tmp_path / "laf.csv"
+    path.write_bytes(FILE)
+
+    call_command("import_clients", str(path), agency="laf", user="laf.admin")
+
+    run = ClientImport.objects.get()
+    assert run.finished_at is not None and run.rows_imported == 2500
+    assert "2,500/2,500 rows 100%" in capsys.readouterr().err
+    assert JobRun.objects.get(task="import_run").summary["rows_imported"] == 2500
+    assert jobs() == []  # nothing went through the queue
