@@ -21,6 +21,13 @@ from workflows.handover.services import grant_revoke, handover_create, handover_
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True, params=["from the records", "along the log"])
+def _both_walks(request, monkeypatch):
+    """The feed takes one of two ways by the agency's size: every test runs both."""
+    if request.param == "along the log":
+        monkeypatch.setattr("access.feed.FEW_RECORDS", 0)
+
+
 def _all(user, *, after=0, limit=100):
     items, page = [], feed_for(user, after=after, limit=limit)
     items += page.items

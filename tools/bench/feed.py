@@ -5,8 +5,11 @@ page and the query plans of the slowest. Target: p95 < 100 ms at 1M records.
 
 It uses whatever records, agencies and permission rows the database holds (e.g. what
 `benchmark_access` built) and fills the change log up to `--entries` with synthetic
-entries (updates of random records, some grants started), marked by their version so
-`--teardown` removes exactly them. It writes rows, so it runs only on a PostgreSQL
+entries (updates of random records, some grants started), marked by their version. Two
+synthetic agencies that were handed few records (`--small`, and 1% of all) show the
+other end: the planner then starts from the agency's permission rows
+(change_client_idx) instead of walking the log. `--teardown` removes exactly these.
+It writes rows, so it runs only on a PostgreSQL
 database whose name contains "bench":
 
     DATABASE_URL=postgres:///portal_bench manage.py benchmark_feed [--entries 2000000]
@@ -24,9 +27,12 @@ from django.db.models import Count
 
 from access.feed import PAGE_MAX, feed_for
 from access.models import ClientGroupObjectPermission, Grant
-from agencies.models import Membership
+from access.rows import permission_ids
+from agencies.models import Agency, Membership, User
+from agencies.services import agency_create, membership_set
 from clients.changes import feed_horizon
 from clients.models import ChangeEntry, Client
+from tools.bench.cleanup import synthetic_drop
 from tools.bench.harness import (
     Case,
     Output,
@@ -40,6 +46,7 @@ from tools.bench.harness import (
 )
 
 SYNTHETIC = "bench-synthetic"  # the version of synthetic entries
+PREFIX = "bench-feed-"  # slugs and user names of the synthetic agencies
 SECTION_CHOICES = (
     ["contact"],
     ["residence"],
@@ -54,11 +61,18 @@ def run(out: Output, options: dict[str, Any]) -> None:
     if options["teardown"]:
         deleted, _ = ChangeEntry.objects.filter(version=SYNTHETIC).delete()
         out.write(f"{deleted:,} synthetic change entries deleted.")
+        agencies = list(Agency.objects.filter(slug__startswith=PREFIX).values_list("pk", flat=True))
+        users = list(User.objects.filter(username__startswith=PREFIX).values_list("pk", flat=True))
+        synthetic_drop(agencies=agencies, users=users, warn=out.write)
+        out.write(f"{len(agencies)} synthetic agencies dropped.")
         return
     if not Client.objects.exists():
         out.write("No records in this database: fill it first (e.g. benchmark_access).")
         return
     _fill(out, options["entries"], options["grant_share"])
+    total = Client.objects.count()
+    for slug, records in ((f"{PREFIX}small", options["small"]), (f"{PREFIX}1pct", total // 100)):
+        _small_agency(out, slug, records)
     readers = _readers()
     settings_line, version = server_settings()
     out.heading("== Change feed: a page of up to 100 changes (access.feed.feed_for) ==")
@@ -108,7 +122,12 @@ def _readers() -> dict[str, tuple[Any, int]]:
             "agency", "user"
         )
     }
-    ranked = sorted((rows, group) for group, rows in sizes.items() if group in staff)
+    synthetic = {m.agency.group_id: m.agency.slug for m in staff.values()}
+    ranked = sorted(
+        (rows, group)
+        for group, rows in sizes.items()
+        if group in staff and not synthetic[group].startswith(PREFIX)
+    )
     if not ranked:
         return {}
     picks = {
@@ -116,12 +135,40 @@ def _readers() -> dict[str, tuple[Any, int]]:
         "middling agency": ranked[len(ranked) // 2],
         "smallest agency": ranked[0],
     }
+    for group, slug in synthetic.items():
+        if slug.startswith(PREFIX) and group in sizes:
+            picks[f"few records handed over ({slug})"] = (sizes[group], group)
     readers = {}
     for label, (rows, group) in picks.items():
         user = staff[group].user
         user.membership = staff[group]
         readers[label] = (user, rows)
     return readers
+
+
+def _small_agency(out: Output, slug: str, records: int) -> None:
+    """An NGO that was handed `records` random records (identity and contact, rows as
+    access_rebuild writes them) and has one caseworker; kept between runs."""
+    if Agency.objects.filter(slug=slug).exists():
+        return
+    agency = agency_create(name=f"Feed benchmark {slug}", slug=slug, kind=Agency.Kind.NGO)
+    user = User.objects.create(username=f"{slug}-caseworker", email="")
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
+    membership_set(user=user, agency=agency, role=Membership.Role.CASEWORKER)
+    table = ClientGroupObjectPermission._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {table} (content_object_id, group_id, permission_id, expires_on)
+            SELECT c.id, %s, p.id, NULL
+            FROM (SELECT id FROM {Client._meta.db_table} ORDER BY random() LIMIT %s) c
+            CROSS JOIN unnest(%s::int[]) AS p (id)
+            """,  # noqa: S608 - table names from model meta, values as parameters
+            [agency.group_id, records, permission_ids("view_identity", "view_contact")],
+        )
+        cursor.execute(f"ANALYZE {table}")
+    out.write(f"synthetic agency {slug}: {records:,} records handed over")
 
 
 def _fill(out: Output, entries: int, grant_share: float) -> None:

@@ -25,6 +25,9 @@ class Command(BaseCommand):
             default=0.2,
             help="share of active grants that get a synthetic 'grant started' entry",
         )
+        parser.add_argument(
+            "--small", type=int, default=500, help="records handed to the small synthetic NGO"
+        )
         parser.add_argument("--repeat", type=int, default=20, help="timed runs per case")
         parser.add_argument(
             "--teardown", action="store_true", help="delete the synthetic change entries"
