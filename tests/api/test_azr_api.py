@@ -143,3 +143,14 @@ def test_supervisor_systems_do_not_register(laf_supervisor_api):
     )
 
     assert response.status_code == 403
+
+
+def test_an_oversized_body_is_a_400_without_reading_it_all(laf_api):
+    body = b"{" + b" " * (2 * 1024 * 1024) + b"}"
+
+    response = laf_api.generic(
+        "POST", "/api/v1/intake/azr-prefill/", body, content_type="application/json"
+    )
+
+    assert response.status_code == 400
+    assert "file" in response.json()["errors"]
