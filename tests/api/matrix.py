@@ -22,12 +22,13 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from access.models import ClientGroupObjectPermission, Grant
+from access.hints import hint_for
+from access.models import AccessRequest, ClientGroupObjectPermission, Grant
 from clients.models import Client, IdentityDocument
 from core.sections import SECTIONS
 from tests.api.conftest import client_with_key, make_system
 from tests.factories import AgencyFactory, ClientFactory, DocumentFactory, UserFactory
-from workflows.handover.services import handover_create, handover_decide
+from workflows.handover.services import access_request_create, handover_create, handover_decide
 from workflows.intake.services import household_member_add
 
 STATES = ("owner", "granted", "expired", "none")
@@ -217,6 +218,19 @@ ROWS: list[Row] = [
         may=caseworker_only,
         ok=201,
     ),
+    # AZR / XAusländer alignment (api.views.azr, docs/azr-mapping.md)
+    Row("client-azr", "get", lambda w, c: f"/api/v1/clients/{w.olena.pk}/azr/", record=True),
+    Row(
+        "intake-azr-prefill",
+        "post",
+        lambda w, c: "/api/v1/intake/azr-prefill/",
+        body=lambda w, c: {
+            "version": "1.0",
+            "abschnitte": ["identity"],
+            "person": {"grundpersonalien": {"familienname": "Shevchenko", "vornamen": "Olena"}},
+        },
+        may=caseworker_only,
+    ),
     Row("schema", "get", lambda w, c: "/api/schema/", public=True),
     Row("docs", "get", lambda w, c: "/api/docs/", public=True),
     Row(
@@ -225,6 +239,163 @@ ROWS: list[Row] = [
         lambda w, c: "/api/v1/no-such-thing/",
         public=True,
         expect=lambda c: 404,
+    ),
+]
+
+
+# --- change feed, grants, handovers, inbox, access requests (api.views.feed, .handover) ----
+
+
+def _caller(w: World, c: Case):
+    """A person of the caller's agency (for setting things up in its name)."""
+    return w.caseworkers.get(c.state, w.caseworkers["owner"])
+
+
+def _pending_grant(w: World, c: Case) -> Grant:
+    """A fresh handover of Olena from LAF to the Sozialamt, waiting for acceptance."""
+    (grant,) = handover_create(
+        actor=w.caseworkers["owner"],
+        clients=[w.olena],
+        agency=w.agencies["granted"],
+        sections=["contact"],
+        legal_basis=w.extra["sgb_ii"],
+        purpose="Matrix",
+    )
+    return grant
+
+
+def _pending_request(w: World, c: Case) -> AccessRequest:
+    """The LEA's open request for Olena to LAF (asked once, until decided)."""
+    pending = AccessRequest.objects.filter(
+        client=w.olena, requesting_agency=w.agencies["none"], status=AccessRequest.Status.PENDING
+    ).first()
+    return pending or access_request_create(
+        actor=w.caseworkers["none"],
+        client=w.olena,
+        sections=["contact"],
+        legal_basis=w.extra["sgb_ii"],
+        purpose="Matrix",
+    )
+
+
+def _request_body(w: World, c: Case) -> dict:
+    # One open request per agency and record: the previous case's is withdrawn first.
+    AccessRequest.objects.filter(status=AccessRequest.Status.PENDING).delete()
+    return {
+        "hint_token": hint_for(_caller(w, c), w.olena),
+        "sections": ["contact"],
+        "legal_basis": "sgb-ii-50",
+        "purpose": "Matrix",
+    }
+
+
+def _handover_expected(c: Case) -> int:
+    if c is NO_KEY:
+        return 401
+    if "identity" not in c.held:
+        return 404  # the record first, as the pages ask
+    return 201 if c.role == "caseworker" else 403
+
+
+def _accept_expected(c: Case) -> int:
+    if c is NO_KEY:
+        return 401
+    return 200 if c.state == "granted" else 404  # any member of the receiving agency
+
+
+def _revoke_expected(c: Case) -> int:
+    if c is NO_KEY:
+        return 401
+    return 200 if c.state == "owner" else 404  # the granting (= registering) agency
+
+
+def _decide_request_expected(c: Case) -> int:
+    if c is NO_KEY:
+        return 401
+    if c.role == "caseworker":
+        return 403
+    return 200 if c.state == "owner" else 404  # the agency asked
+
+
+def _request_expected(c: Case) -> int:
+    if c is NO_KEY:
+        return 401
+    return 400 if c.state == "owner" else 201  # LAF holds the record already
+
+
+def _supervising(role: str) -> bool:
+    return role in ("supervisor", "agency_admin")
+
+
+ROWS += [
+    Row("feed", "get", lambda w, c: "/api/v1/feed/"),
+    Row(
+        "client-grants",
+        "get",
+        lambda w, c: f"/api/v1/clients/{w.olena.pk}/grants/",
+        record=True,
+    ),
+    Row(
+        "client-handover",
+        "post",
+        lambda w, c: f"/api/v1/clients/{w.olena.pk}/handover/",
+        body=lambda w, c: {
+            "agency": "lea",
+            "sections": ["contact"],
+            "legal_basis": "sgb-ii-50",
+            "purpose": "Matrix",
+        },
+        record=True,
+        expect=_handover_expected,
+    ),
+    Row(
+        "grant-revoke",
+        "post",
+        lambda w, c: f"/api/v1/grants/{_pending_grant(w, c).pk}/revoke/",
+        expect=_revoke_expected,
+    ),
+    Row("inbox-handovers", "get", lambda w, c: "/api/v1/inbox/handovers/"),
+    Row(
+        "handover-accept",
+        "post",
+        lambda w, c: f"/api/v1/inbox/handovers/{_pending_grant(w, c).handover_id}/accept/",
+        expect=_accept_expected,
+    ),
+    Row(
+        "handover-decline",
+        "post",
+        lambda w, c: f"/api/v1/inbox/handovers/{_pending_grant(w, c).handover_id}/decline/",
+        body=lambda w, c: {"reason": "Matrix"},
+        expect=_accept_expected,
+    ),
+    Row(
+        "inbox-access-requests",
+        "get",
+        lambda w, c: "/api/v1/inbox/access-requests/",
+        may=_supervising,
+    ),
+    Row(
+        "access-request-approve",
+        "post",
+        lambda w, c: f"/api/v1/inbox/access-requests/{_pending_request(w, c).pk}/approve/",
+        body=lambda w, c: {},
+        expect=_decide_request_expected,
+    ),
+    Row(
+        "access-request-decline",
+        "post",
+        lambda w, c: f"/api/v1/inbox/access-requests/{_pending_request(w, c).pk}/decline/",
+        body=lambda w, c: {"note": "Matrix"},
+        expect=_decide_request_expected,
+    ),
+    Row("access-requests", "get", lambda w, c: "/api/v1/access-requests/"),
+    Row(
+        "access-requests",
+        "post",
+        lambda w, c: "/api/v1/access-requests/",
+        body=_request_body,
+        expect=_request_expected,
+        ok=201,
     ),
 ]
 
@@ -275,6 +446,7 @@ def build_world(sgb_ii) -> World:
     Grant.objects.filter(agency=jobcenter).update(expires_on=yesterday)
     ClientGroupObjectPermission.objects.filter(group=jobcenter.group).update(expires_on=yesterday)
     world = World(agencies, olena, son, passport, caseworkers)
+    world.extra["sgb_ii"] = sgb_ii
     for state, role in itertools.product(STATES, ROLES):
         _system, _key, secret = make_system(agencies[state], role)
         world.apis[Case(state, role)] = client_with_key(secret)
