@@ -134,13 +134,7 @@ class InboxHandoversView(ApiGenericView):
 class HandoverDecideView(ApiView):
     accept = True
 
-    @extend_schema(
-        operation_id="inbox_handover_decide",
-        summary="Accept a handover (the records appear in your agency's lists) or decline it",
-        request=DeclineSerializer,
-        responses={200: GrantSerializer(many=True), **problems(400, 401, 403, 404, 429)},
-    )
-    def post(self, request, handover_id: uuid.UUID) -> Response:
+    def decide(self, request, handover_id: uuid.UUID) -> Response:
         note = ""
         if not self.accept:
             body = DeclineSerializer(data=request.data)
@@ -156,18 +150,31 @@ class HandoverDecideView(ApiView):
         return Response(GrantSerializer(grants, many=True).data)
 
 
+_DECIDED = {200: GrantSerializer(many=True), **problems(400, 401, 403, 404, 429)}
+
+
 class HandoverAcceptView(HandoverDecideView):
-    @extend_schema(operation_id="inbox_handover_accept", request=None)
+    @extend_schema(
+        operation_id="inbox_handover_accept",
+        summary="Accept a handover: its records appear in your agency's lists",
+        request=None,
+        responses=_DECIDED,
+    )
     def post(self, request, handover_id: uuid.UUID) -> Response:
-        return super().post(request, handover_id)
+        return self.decide(request, handover_id)
 
 
 class HandoverDeclineView(HandoverDecideView):
     accept = False
 
-    @extend_schema(operation_id="inbox_handover_decline", request=DeclineSerializer)
+    @extend_schema(
+        operation_id="inbox_handover_decline",
+        summary="Decline a handover (the reason is shown to the agency that offered it)",
+        request=DeclineSerializer,
+        responses=_DECIDED,
+    )
     def post(self, request, handover_id: uuid.UUID) -> Response:
-        return super().post(request, handover_id)
+        return self.decide(request, handover_id)
 
 
 class AccessRequestsView(ApiGenericView):
@@ -245,12 +252,7 @@ class AccessRequestDecideView(ApiView):
     approve = True
     permission_classes = [may(policy.may_decide_requests)]
 
-    @extend_schema(
-        operation_id="inbox_access_request_decide",
-        request=AccessRequestDecisionSerializer,
-        responses={200: AccessRequestSerializer, **problems(400, 401, 403, 404, 429)},
-    )
-    def post(self, request, pk: int) -> Response:
+    def decide(self, request, pk: int) -> Response:
         access_request = (
             AccessRequest.objects.select_related("client", "requesting_agency", "legal_basis")
             .filter(pk=pk, status=AccessRequest.Status.PENDING)
@@ -277,18 +279,28 @@ class AccessRequestDecideView(ApiView):
         return Response(AccessRequestSerializer(decided, context=context).data)
 
 
+_REQUEST_DECIDED = {200: AccessRequestSerializer, **problems(400, 401, 403, 404, 429)}
+
+
 class AccessRequestApproveView(AccessRequestDecideView):
     @extend_schema(
         operation_id="inbox_access_request_approve",
         summary="Approve an access request (possibly fewer sections, an end date)",
+        request=AccessRequestDecisionSerializer,
+        responses=_REQUEST_DECIDED,
     )
     def post(self, request, pk: int) -> Response:
-        return super().post(request, pk)
+        return self.decide(request, pk)
 
 
 class AccessRequestDeclineView(AccessRequestDecideView):
     approve = False
 
-    @extend_schema(operation_id="inbox_access_request_decline", summary="Decline an access request")
+    @extend_schema(
+        operation_id="inbox_access_request_decline",
+        summary="Decline an access request (`note`: the reason, required)",
+        request=AccessRequestDecisionSerializer,
+        responses=_REQUEST_DECIDED,
+    )
     def post(self, request, pk: int) -> Response:
-        return super().post(request, pk)
+        return self.decide(request, pk)
