@@ -86,9 +86,10 @@ def test_a_bad_file_shows_an_error_and_keeps_what_was_typed(logged_in, tmp_path)
     expect(page.locator("#id_family_name")).to_have_value("Tkachenko")
 
 
-def test_the_record_page_downloads_the_export(logged_in, mariia):
+def test_the_record_page_downloads_the_export(logged_in, mariia, assert_accessible):
     page = logged_in
     page.goto(f"/clients/{mariia.pk}/")
+    assert_accessible(page, "record with the AZR export links")
 
     with page.expect_download() as download:
         page.locator("[data-testid=azr-export] a[data-format=json]").click()
