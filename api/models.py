@@ -91,3 +91,70 @@ class ApiKey(models.Model):
     @property
     def is_valid(self) -> bool:
         return self.is_valid_at(timezone.now())
+
+
+# --- Webhooks (api.webhooks): "your feed has news", signed; the receiver reads the feed ---
+
+
+class WebhookEndpoint(models.Model):
+    """Where an agency's system wants to hear that its change feed has new entries.
+
+    The message carries cursors only, never personal data: the receiver then reads
+    GET /api/v1/feed/ with its key, and sees what that system's technical user sees (the
+    feed is the API client's). Only hosts in settings.WEBHOOK_ALLOWED_HOSTS are called
+    (api.webhooks.url_allowed)."""
+
+    api_client = models.ForeignKey(
+        ApiClient, on_delete=models.CASCADE, related_name="webhooks", verbose_name=_("API client")
+    )
+    url = models.URLField(_("URL"), max_length=500)
+    # Signs each message (HMAC-SHA256); kept readable because signing needs it, shown to
+    # the agency's admin to configure the receiver.
+    secret = models.CharField(_("signing secret"), max_length=64, editable=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    # The feed cursor up to which this endpoint was told of changes.
+    cursor = models.BigIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("webhook endpoint")
+        verbose_name_plural = _("webhook endpoints")
+        ordering = ["api_client", "pk"]
+
+    def __str__(self) -> str:
+        return _("Webhook %(id)s") % {"id": self.pk}
+
+
+class WebhookDelivery(models.Model):
+    """One message to an endpoint and its attempts: the delivery log (ids and cursors,
+    status codes, no personal data)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting")
+        DELIVERED = "delivered", _("delivered")
+        FAILED = "failed", _("given up")
+
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    cursor_from = models.BigIntegerField(_("changes after cursor"))
+    cursor = models.BigIntegerField(_("up to cursor"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_try_at = models.DateTimeField(_("next try"), null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(_("last HTTP status"), null=True)
+    # The kind of failure ("timeout", "connection", "refused: host not allowed"), never a
+    # response body.
+    last_error = models.CharField(_("last error"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return _("Delivery %(id)s") % {"id": self.pk}

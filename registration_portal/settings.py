@@ -444,6 +444,12 @@ SPECTACULAR_SETTINGS = {
 API_KEY_VALID_DAYS = env.int("API_KEY_VALID_DAYS", default=365)
 API_KEY_ROTATION_GRACE_HOURS = env.int("API_KEY_ROTATION_GRACE_HOURS", default=72)
 API_KEY_RATE_PER_MINUTE = env.int("API_KEY_RATE_PER_MINUTE", default=120)
+# Webhooks (api.webhooks; docs/api.md "Webhooks"): the portal calls only these hosts
+# (exact names, or ".example.org" for subdomains), never follows redirects: an agency
+# admin cannot make the server reach into the internal network (SSRF). Empty: no calls.
+WEBHOOK_ALLOWED_HOSTS = env.list("WEBHOOK_ALLOWED_HOSTS", default=[])
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
 
 # Alerts to supervisors go by mail: EMAIL_URL (smtp://user:password@host:587), printed on
 # the console in DEBUG. (django-environ's documented way to set the EMAIL_* settings.)
