@@ -14,7 +14,7 @@ import json
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.parsers import BaseParser, MultiPartParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
@@ -81,6 +81,11 @@ class ClientAzrView(ApiView):
     def get(self, request, pk: int) -> Response:
         http = self.django_request
         client = get_client_for(http, pk, purpose=EXPORT_CODE)
+        if client.merged_into_id is not None:
+            # A merged record only points to its survivor; export that one instead.
+            survivor = selectors.survivor_visible_to(http.user, pk)
+            detail = f"Merged into record {survivor.pk}." if survivor else None
+            raise NotFound(detail)
         members = []
         if "household" in client.access.view and client.household_id:
             members = [m for m in selectors.household_members(http.user, client) if m.pk != pk]

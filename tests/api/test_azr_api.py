@@ -13,6 +13,9 @@ from clients.models import Client
 from core.dates import PartialDate
 from tests.factories import ClientFactory, DocumentFactory
 from workflows.azr import render
+from workflows.duplicates import merge as merging
+from workflows.duplicates import services as duplicate_services
+from workflows.duplicates.models import DuplicatePair
 from workflows.handover.services import handover_create, handover_decide
 
 pytestmark = pytest.mark.django_db
@@ -154,3 +157,21 @@ def test_an_oversized_body_is_a_400_without_reading_it_all(laf_api):
 
     assert response.status_code == 400
     assert "file" in response.json()["errors"]
+
+
+def test_a_merged_record_is_404_naming_its_survivor(
+    laf_api, mariia, laf, laf_caseworker, laf_supervisor
+):
+    twin = ClientFactory(agency=laf, actor=laf_caseworker, family_name="Kowalenko")
+    pair = duplicate_services.duplicate_pair_record(
+        client_ids=(mariia.pk, twin.pk),
+        score=0.93,
+        reasons=["name_translit"],
+        source=DuplicatePair.Source.REPORT,
+    )
+    merging.client_merge(pair=pair, actor=laf_supervisor, survivor_id=mariia.pk, choices={})
+
+    response = laf_api.get(_url(twin))
+
+    assert response.status_code == 404
+    assert str(mariia.pk) in response.json()["detail"]

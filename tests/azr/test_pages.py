@@ -12,9 +12,13 @@ from django.urls import reverse
 from audit.models import AuditEvent
 from clients.models import Client
 from tests.azr.conftest import seen_by
+from tests.factories import ClientFactory
 from workflows.azr import render
 from workflows.azr.export import azr_record
 from workflows.azr.parse import CHECKED_FIELDS
+from workflows.duplicates import merge as merging
+from workflows.duplicates import services as duplicate_services
+from workflows.duplicates.models import DuplicatePair
 from workflows.intake.forms import DuplicateCheckForm
 
 pytestmark = pytest.mark.django_db
@@ -170,3 +174,29 @@ def test_prefill_takes_post_only(laf_client):
 
 def test_the_prefilled_check_reads_every_field_the_live_check_reads():
     assert set(CHECKED_FIELDS) == set(DuplicateCheckForm.base_fields)
+
+
+def _merged_into(survivor, laf, laf_caseworker, laf_supervisor):
+    """A second record of the same person, merged into `survivor` by LAF's supervisor."""
+    twin = ClientFactory(agency=laf, actor=laf_caseworker, family_name="Kowalenko")
+    pair = duplicate_services.duplicate_pair_record(
+        client_ids=(survivor.pk, twin.pk),
+        score=0.93,
+        reasons=["name_translit"],
+        source=DuplicatePair.Source.REPORT,
+    )
+    merging.client_merge(pair=pair, actor=laf_supervisor, survivor_id=survivor.pk, choices={})
+    return twin
+
+
+def test_a_merged_record_exports_its_survivor(
+    laf_client, mariia, laf, laf_caseworker, laf_supervisor
+):
+    twin = _merged_into(mariia, laf, laf_caseworker, laf_supervisor)
+
+    response = _export(laf_client, twin, "xml")
+
+    assert response.status_code == 302
+    assert response["Location"] == (
+        reverse("clients:client-azr-export", args=[mariia.pk]) + "?format=xml"
+    )

@@ -5,8 +5,9 @@ check run on the pre-filled values. Shaping and reading the file: `workflows.azr
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -40,6 +41,12 @@ def client_azr_export(request: HttpRequest, pk: int) -> HttpResponse:
     if fmt not in FORMATS:
         fmt = "json"
     client = get_client_for(request, pk, purpose=EXPORT_CODE)
+    if client.merged_into_id is not None:
+        # A merged record only points to its survivor: the survivor is the person's data.
+        survivor = selectors.survivor_visible_to(request.user, pk)
+        if survivor is None:
+            raise Http404
+        return redirect(f"{reverse('clients:client-azr-export', args=[survivor.pk])}?format={fmt}")
     members = []
     if "household" in client.access.view and client.household_id:
         members = [
