@@ -5,6 +5,7 @@ hash is stored. Keys are revoked, never deleted (the audit log names them)."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest
 from django.utils.html import format_html
@@ -13,8 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from access import policy
 from agencies.models import Agency
 from agencies.selectors import agency_for
-from api import services
-from api.models import ApiClient, ApiKey
+from api import services, webhooks
+from api.models import ApiClient, ApiKey, WebhookDelivery, WebhookEndpoint
 from audit.models import AuditEvent
 from audit.services import audit_record
 
@@ -187,3 +188,91 @@ class ApiKeyAdmin(_AgencyScopedAdmin):
         for key in queryset:
             services.api_key_revoke(key=key, actor=request.user)
         self.message_user(request, _("The keys have been revoked."), messages.SUCCESS)
+
+
+# --- Webhooks (api.webhooks): endpoints per API client, the delivery log read-only -------
+
+
+class WebhookEndpointForm(forms.ModelForm):
+    class Meta:
+        model = WebhookEndpoint
+        fields = ["api_client", "url", "is_active"]
+
+    def clean_url(self) -> str:
+        url = self.cleaned_data["url"]
+        if not webhooks.url_allowed(url):
+            raise forms.ValidationError(
+                _("Only http(s) addresses of hosts the operator allowed can be called.")
+            )
+        return url
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(_AgencyScopedAdmin):
+    agency_path = "api_client__agency"
+    form = WebhookEndpointForm
+    list_display = ["__str__", "api_client", "url", "is_active", "created_at"]
+    list_select_related = ["api_client__agency"]
+    readonly_fields = ["secret", "cursor", "created_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return _may(request)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if "api_client" in form.base_fields:
+            clients = ApiClient.objects.all()
+            if not _all_agencies(request):
+                clients = clients.filter(agency=agency_for(request.user))
+            form.base_fields["api_client"].queryset = clients
+        return form
+
+    def get_readonly_fields(self, request, obj=None):
+        # The secret signs the messages: shown to configure the receiver, made here.
+        return [*self.readonly_fields, "api_client"] if obj is not None else []
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["api_client", "url"]
+        return ["api_client", "url", "is_active", "secret", "cursor", "created_at"]
+
+    def save_model(self, request, obj: WebhookEndpoint, form, change: bool) -> None:
+        if not change:
+            created = webhooks.webhook_endpoint_create(api_client=obj.api_client, url=obj.url)
+            obj.pk, obj.secret, obj.cursor = created.pk, created.secret, created.cursor
+            obj.created_at, obj._state.adding = created.created_at, False
+        else:
+            obj.save(update_fields=["url", "is_active"])
+        audit_record(
+            actor=request.user,
+            action=AuditEvent.Action.PERMISSION_CHANGE,
+            obj=obj,
+            fields=list(form.changed_data),
+        )
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(_AgencyScopedAdmin):
+    """The delivery log: what was sent when, and what came back (read-only)."""
+
+    agency_path = "endpoint__api_client__agency"
+    list_display = [
+        "__str__",
+        "endpoint",
+        "cursor_from",
+        "cursor",
+        "status",
+        "attempts",
+        "last_status_code",
+        "last_error",
+        "next_try_at",
+        "created_at",
+    ]
+    list_filter = ["status"]
+    list_select_related = ["endpoint__api_client__agency"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

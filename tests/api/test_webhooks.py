@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from procrastinate.contrib.django.models import ProcrastinateJob
 
-from api.models import WebhookDelivery
+from api.models import WebhookDelivery, WebhookEndpoint
 from api.tasks import webhook_deliver, webhooks_scan
 from api.webhooks import (
     SIGNATURE_HEADER,
@@ -23,8 +23,10 @@ from api.webhooks import (
     webhook_endpoint_create,
     webhooks_due,
 )
+from audit.models import AuditEvent
 from clients import services as client_services
 from tests.api.conftest import make_system
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -190,3 +192,42 @@ def test_a_host_no_longer_allowed_is_not_called(
     assert delivery.status == WebhookDelivery.Status.FAILED
     assert delivery.last_error == "refused: host not allowed"
     assert receiver.received == []
+
+
+@pytest.fixture
+def laf_admin(laf):
+    return UserFactory(username="laf.admin", agency=laf, agency__role="agency_admin", is_staff=True)
+
+
+def test_agency_admin_adds_an_endpoint_for_an_allowed_host_only(
+    client, laf_admin, laf_system, settings
+):
+    settings.WEBHOOK_ALLOWED_HOSTS = ["cases.laf.example"]
+    client.force_login(laf_admin)
+    refused = client.post(
+        "/admin/api/webhookendpoint/add/",
+        {"api_client": laf_system.pk, "url": "http://10.0.0.5/hook"},
+    )
+    assert refused.status_code == 200  # the form again, with the error
+    assert not WebhookEndpoint.objects.exists()
+    client.post(
+        "/admin/api/webhookendpoint/add/",
+        {"api_client": laf_system.pk, "url": "https://cases.laf.example/hook"},
+    )
+    endpoint = WebhookEndpoint.objects.get()
+    assert len(endpoint.secret) == 64
+    assert AuditEvent.objects.filter(
+        action="permission_change", object_type="api.webhookendpoint", actor=laf_admin
+    ).exists()
+
+
+def test_the_delivery_log_is_read_only_and_the_agencys_own(
+    client, laf_admin, api_as, sozialamt, receiver
+):
+    other = webhook_endpoint_create(api_client=api_as(sozialamt).system, url=receiver.url)
+    delivery = WebhookDelivery.objects.create(endpoint=other, cursor_from=0, cursor=1)
+    client.force_login(laf_admin)
+    listing = client.get("/admin/api/webhookdelivery/")
+    assert listing.status_code == 200
+    assert f"/admin/api/webhookdelivery/{delivery.pk}/" not in listing.content.decode()
+    assert client.get("/admin/api/webhookdelivery/add/").status_code == 403
