@@ -14,7 +14,7 @@ from clients.choices import (
     ResidenceStatus,
     Sex,
 )
-from core.sections import SECTIONS, section_list
+from core.sections import SECTIONS, section_list, section_of_field
 
 
 def _choice(choices, **kwargs):
@@ -64,6 +64,15 @@ class ClientSerializer(SectionFilteredSerializer):
     # sensitive
     special_protection_needs = serializers.BooleanField()
     sensitive_notes = serializers.CharField(allow_blank=True)
+
+    def get_fields(self):
+        # A field of a section is there only when the caller's agency holds the section:
+        # the schema must not call it required (declared fields are copied anew, so here).
+        fields = super().get_fields()
+        for name, field in fields.items():
+            if section_of_field(name) is not None:
+                field.required = False
+        return fields
 
     def sections_of(self, instance) -> frozenset[str]:
         return instance.access.view

@@ -4,7 +4,12 @@ role)` makes any other. Each is a DRF test client sending `Authorization: Bearer
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+
 import pytest
+from django.test import override_settings
+from pytest_django.live_server_helper import LiveServer
 from rest_framework.test import APIClient
 
 from api.services import api_client_create, api_key_issue
@@ -51,3 +56,18 @@ def laf_supervisor_api(api_as, laf):
 @pytest.fixture
 def sozialamt_api(api_as, sozialamt):
     return api_as(sozialamt, "caseworker")
+
+
+@pytest.fixture(scope="session")
+def live_server(request) -> Iterator[LiveServer]:
+    """pytest-django's live server without the redirect to HTTPS (as tests/e2e has it:
+    SecurityMiddleware reads SECURE_SSL_REDIRECT once, when the server thread starts)."""
+    addr = (
+        request.config.getvalue("liveserver")
+        or os.environ.get("DJANGO_LIVE_TEST_SERVER_ADDRESS")
+        or "localhost"
+    )
+    with override_settings(SECURE_SSL_REDIRECT=False):
+        server = LiveServer(addr)
+    yield server
+    server.stop()
