@@ -114,3 +114,17 @@ def test_an_unknown_country_is_left_out_and_named():
 
     assert prefill.fields["nationalities"] == ["UA"]
     assert len(prefill.notes) == 1
+
+
+def test_deeply_nested_or_very_wide_xml_is_refused_without_a_crash():
+    deep = b"<x>" * 30_000 + b"</x>" * 30_000
+    head = f'<azrPersonendatensatz xmlns="{SHAPE_NAMESPACE}"><version>1.0</version>'.encode()
+    assert _code(head + deep + b"</azrPersonendatensatz>") in {"xml", "schema"}
+    wide = (
+        head
+        + b"<abschnitte>"
+        + b"<abschnitt>identity</abschnitt>" * 6_000
+        + b"</abschnitte><person><grundpersonalien><familienname>a</familienname>"
+        + b"</grundpersonalien></person></azrPersonendatensatz>"
+    )
+    assert _code(wide) == "schema"
