@@ -1,4 +1,5 @@
-"""The API's background jobs (procrastinate): webhook deliveries (api.webhooks).
+"""The API's background jobs (procrastinate): webhook deliveries (api.webhooks) and the
+change feed's nightly entries for grants that ended by their date.
 
 `webhooks_scan` runs every minute: a delivery for each endpoint whose feed has news, and
 a job for each delivery due (new ones, and any whose job was lost). `webhook_deliver`
@@ -11,11 +12,13 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
-from procrastinate import exceptions
+from procrastinate import JobContext, exceptions
 from procrastinate.contrib.django import app
 
+from access.feed import grant_expiries_record
 from api.models import WebhookDelivery
 from api.webhooks import webhook_attempt, webhooks_due
+from jobs.runs import job_run
 
 
 def _enqueue(delivery_id: int, when) -> bool:
@@ -58,3 +61,20 @@ def webhook_deliver(delivery_id: int) -> str:
     if retry_at is not None:
         _enqueue(delivery_id, retry_at)
     return delivery.status
+
+
+# UTC, as settings.JOBS_SCHEDULE: 00:15 UTC is after midnight in Berlin all year.
+@app.periodic(cron="15 0 * * *", periodic_id="nightly")
+@app.task(
+    name="feed_grant_expiries",
+    queue="scheduled",
+    queueing_lock="feed_grant_expiries",
+    pass_context=True,
+)
+def feed_grant_expiries(context: JobContext | None, timestamp: int | None = None) -> dict:
+    """The feed's `grant_ended` entries for sections whose grant ended yesterday (no row
+    changes at midnight); catches up a week of missed nights, idempotent."""
+    job_id = context.job.id if context is not None and context.job is not None else None
+    with job_run("feed_grant_expiries", job_id=job_id, in_worker=context is not None) as run:
+        run.summary = {"entries": grant_expiries_record()}
+        return run.summary

@@ -13,8 +13,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from procrastinate.contrib.django.models import ProcrastinateJob
 
+from access.models import ClientGroupObjectPermission
 from api.models import WebhookDelivery, WebhookEndpoint
-from api.tasks import webhook_deliver, webhooks_scan
+from api.tasks import feed_grant_expiries, webhook_deliver, webhooks_scan
 from api.webhooks import (
     SIGNATURE_HEADER,
     signature_valid,
@@ -25,8 +26,10 @@ from api.webhooks import (
 )
 from audit.models import AuditEvent
 from clients import services as client_services
+from jobs.models import JobRun
 from tests.api.conftest import make_system
 from tests.factories import UserFactory
+from workflows.handover.services import handover_create, handover_decide
 
 pytestmark = pytest.mark.django_db
 
@@ -231,3 +234,25 @@ def test_the_delivery_log_is_read_only_and_the_agencys_own(
     assert listing.status_code == 200
     assert f"/admin/api/webhookdelivery/{delivery.pk}/" not in listing.content.decode()
     assert client.get("/admin/api/webhookdelivery/add/").status_code == 403
+
+
+def test_the_nightly_job_writes_the_feed_entries_of_grants_ended_by_date(
+    olena, laf_caseworker, sozialamt, sozialamt_caseworker, sgb_ii
+):
+    (grant,) = handover_create(
+        actor=laf_caseworker,
+        clients=[olena],
+        agency=sozialamt,
+        sections=["contact"],
+        legal_basis=sgb_ii,
+        purpose="Benefits",
+        expires_on=timezone.localdate(),
+    )
+    handover_decide(actor=sozialamt_caseworker, handover_id=grant.handover_id, accept=True)
+    # As the night after the last valid day finds the rows.
+    ClientGroupObjectPermission.objects.filter(group=sozialamt.group).update(
+        expires_on=timezone.localdate() - dt.timedelta(days=1)
+    )
+    assert feed_grant_expiries(None) == {"entries": 1}
+    assert feed_grant_expiries(None) == {"entries": 0}
+    assert JobRun.objects.filter(task="feed_grant_expiries", status="ok").count() == 2
