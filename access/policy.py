@@ -17,6 +17,7 @@ nothing else decides. Two kinds of answer:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -98,22 +99,34 @@ NO_ACCESS = ClientAccess(frozenset(), frozenset())
 
 
 def access_for(user, client: Client) -> ClientAccess:
+    return access_for_many(user, [client])[client.pk]
+
+
+def access_for_many(user, clients: Iterable[Client]) -> dict[int, ClientAccess]:
+    """`access_for` of several records, by id, in one query (a list of candidates must
+    not cost a query per record)."""
+    clients = list(clients)
     membership = membership_for(user)
-    if membership is None:
-        return NO_ACCESS
+    if membership is None or not clients:
+        return {client.pk: NO_ACCESS for client in clients}
     today = timezone.localdate()
-    codenames = set(
-        ClientGroupObjectPermission.objects.filter(
-            Q(expires_on__isnull=True) | Q(expires_on__gte=today),
-            group_id=membership.agency.group_id,
-            content_object=client,
-        ).values_list("permission__codename", flat=True)
-    )
-    whole = WHOLE_RECORD_PERM in codenames
-    view = frozenset(s.slug for s in SECTIONS.values() if whole or s.view_perm in codenames)
-    # A merged record is read-only: changes belong on its survivor.
-    writable = membership.role == CASEWORKER and client.merged_into_id is None
-    return ClientAccess(view, view if writable else frozenset())
+    codenames: dict[int, set[str]] = {client.pk: set() for client in clients}
+    rows = ClientGroupObjectPermission.objects.filter(
+        Q(expires_on__isnull=True) | Q(expires_on__gte=today),
+        group_id=membership.agency.group_id,
+        content_object__in=[client.pk for client in clients],
+    ).values_list("content_object_id", "permission__codename")
+    for pk, codename in rows:
+        codenames[pk].add(codename)
+    found = {}
+    for client in clients:
+        held = codenames[client.pk]
+        whole = WHOLE_RECORD_PERM in held
+        view = frozenset(s.slug for s in SECTIONS.values() if whole or s.view_perm in held)
+        # A merged record is read-only: changes belong on its survivor.
+        writable = membership.role == CASEWORKER and client.merged_into_id is None
+        found[client.pk] = ClientAccess(view, view if writable else frozenset())
+    return found
 
 
 # --- Roles -------------------------------------------------------------------------------------

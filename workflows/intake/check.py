@@ -47,13 +47,16 @@ def intake_check(*, user, record: MatchRecord) -> IntakeMatches:
     hidden = [c for c in candidates if c.client.pk in hidden_ids and c.probable]
     if len(hidden) > HINT_LIMIT:
         hidden = []
+    shown = policy.access_for_many(
+        user, [c.client for c in candidates if c.client.pk not in hidden_ids]
+    )
     for candidate in candidates:
         client = candidate.client
         if client.pk in hidden_ids:
             if candidate in hidden:
                 matches.hidden.append((hint_of(user, client), candidate))
         else:
-            sections = policy.access_for(user, client).view
+            sections = shown[client.pk].view
             candidate.labels = reason_labels(candidate.match.reasons, sections=sections)
             matches.visible.append(candidate)
     fingerprint = search_fingerprint(f"{record.family_name} {record.given_names}")
