@@ -96,8 +96,9 @@ def requests_made(agency: Agency, *, days: int = 30) -> QuerySet[AccessRequest]:
 
 
 def grants_on(client) -> QuerySet[Grant]:
+    # The client too: policy.may_revoke reads grant.client for each grant listed.
     return Grant.objects.filter(client=client).select_related(
-        "agency", "granted_by", "legal_basis", "created_by"
+        "agency", "granted_by", "legal_basis", "created_by", "client"
     )
 
 
