@@ -58,7 +58,7 @@ def match_records(*, client_model, document_model, ids=None) -> list[MatchRecord
             given_names_original=row["given_names_original"],
             sex=row["sex"],
             birth=PartialDate(row["birth_year"], row["birth_month"], row["birth_day"]),
-            nationalities=tuple(str(code) for code in row["nationalities"] or ()),
+            nationalities=_codes(row["nationalities"]),
             documents=tuple(documents.get(row["pk"], ())),
             household_id=row["household_id"],
             street=row["street"],
@@ -68,6 +68,14 @@ def match_records(*, client_model, document_model, ids=None) -> list[MatchRecord
         )
         for row in (rows.iterator(5000) if ids is None else rows)
     ]
+
+
+def _codes(stored) -> tuple[str, ...]:
+    # `.values()` bypasses django-countries' descriptor: a multiple CountryField arrives as
+    # its stored text "UA,PL", which iterated gave single letters ("U", "A").
+    if isinstance(stored, str):
+        return tuple(code for code in stored.split(",") if code)
+    return tuple(str(code) for code in stored or ())
 
 
 def match_keys_write(*, records: list[MatchRecord], key_model) -> None:

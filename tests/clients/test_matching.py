@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from clients.matchkeys import match_records
+from clients.models import Client, IdentityDocument
 from core.dates import PartialDate
 from core.identity.names import is_patronymic, token_keys, tokens
 from core.identity.score import DEFAULT_THRESHOLD, MatchRecord, compare_birth, score_pair
+from tests.factories import ClientFactory
 from tools.synthetic.matching import generate
 
 
@@ -190,3 +193,12 @@ def test_match_record_is_read_from_the_database():
     assert record.birth == PartialDate(1985, 7, 3)
     other = person("Schewtschenko", "Aleksandra", documents=("FA123456",))
     assert score_pair(record, other).score >= DEFAULT_THRESHOLD
+
+
+@pytest.mark.django_db
+def test_stored_nationalities_are_read_as_codes_not_letters(laf):
+    # Read through `.values()`: UA and US once shared the letter "U", and UA/UA counted as
+    # different nationalities.
+    client = ClientFactory(agency=laf, nationalities=["UA", "PL"])
+    (record,) = match_records(client_model=Client, document_model=IdentityDocument, ids=[client.pk])
+    assert record.nationalities == ("UA", "PL")
