@@ -60,6 +60,10 @@ def _import_defer(run_id: int, lock: str) -> None:
         # second run stops at once (its page says so) rather than wait behind the first.
         logger.info("import %s: the same file waits in the queue already", run_id)
         client_import_stopped(run_id=run_id)
+    except Exception:
+        # Not queued: the run's page must not wait for a job that does not exist.
+        client_import_stopped(run_id=run_id)
+        raise
 
 
 def _busy_message() -> str:

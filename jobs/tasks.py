@@ -15,6 +15,7 @@ import io
 import re
 from collections.abc import Callable
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.management import call_command
 from procrastinate import JobContext
@@ -151,16 +152,24 @@ def audit_anomaly_alerts(context: JobContext | None, timestamp: int = 0) -> dict
 @app.periodic(cron=SCHEDULE["stalled_jobs_retry"], periodic_id="housekeeping")
 @app.task(name="stalled_jobs_retry", queue="scheduled", queueing_lock="stalled_jobs_retry",
           pass_context=True)  # fmt: skip
-async def stalled_jobs_retry(context: JobContext, timestamp: int = 0) -> int:
+async def stalled_jobs_retry(context: JobContext, timestamp: int = 0) -> list[int]:
     """Jobs left running by a worker that stopped sending heartbeats (killed, machine
     gone) are put back in the queue (procrastinate's recipe); an import then goes on
-    after its last committed chunk. Retried jobs show up as JobRuns when they run."""
+    after its last committed chunk. Every five minutes: a JobRun only when it retried
+    something (and the retried job writes its own when it runs again)."""
     stalled = await context.app.job_manager.get_stalled_jobs(
         seconds_since_heartbeat=settings.JOBS_STALLED_AFTER
     )
     for job in stalled:
         await context.app.job_manager.retry_job(job)
-    return len(stalled)
+    retried = [job.id for job in stalled if job.id is not None]
+    if retried:
+        await sync_to_async(_recorded)(
+            "stalled_jobs_retry",
+            context,
+            {"retried_jobs": retried, "tasks": sorted({job.task_name for job in stalled})},
+        )
+    return retried
 
 
 @app.periodic(cron=SCHEDULE["jobs_cleanup"], periodic_id="daily")
@@ -169,3 +178,10 @@ async def jobs_cleanup(context: JobContext, timestamp: int = 0) -> None:
     """procrastinate keeps every finished job: those that succeeded go after
     JOBS_KEEP_DAYS (failed ones stay for a look; JobRun rows are kept regardless)."""
     await context.app.job_manager.delete_old_jobs(nb_hours=settings.JOBS_KEEP_DAYS * 24)
+    await sync_to_async(_recorded)("jobs_cleanup", context, {"kept_days": settings.JOBS_KEEP_DAYS})
+
+
+def _recorded(task: str, context: JobContext, summary: dict) -> None:
+    """The JobRun of a housekeeping job whose work is done (it runs on the event loop)."""
+    with _run(task, context) as record:
+        record.summary = summary

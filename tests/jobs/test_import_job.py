@@ -8,9 +8,11 @@ import io
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 from django.urls import reverse
 
 from clients.models import Client
+from jobs import tasks
 from jobs.models import JobRun
 from jobs.queue import import_lock
 from jobs.tasks import import_run
@@ -199,3 +201,31 @@ def test_the_command_imports_in_its_own_process_with_a_progress_line(
     assert "2,500/2,500 rows 100%" in capsys.readouterr().err
     assert JobRun.objects.get(task="import_run").summary["rows_imported"] == 2500
     assert jobs() == []  # nothing went through the queue
+
+
+def test_the_job_of_a_killed_worker_is_retried_and_its_import_goes_on(laf, laf_admin, work_off):
+    data = csv_bytes(*(row(given_names=f"Olena {i}") for i in range(2500)))
+    run = client_import_prepare(agency=laf, actor=laf_admin, data=data, file_name="laf.csv")
+    import_run.configure(lock=import_lock(laf.pk, run.file_sha256)).defer(run_id=run.pk)
+    with pytest.raises(KeyboardInterrupt):  # the worker's process dies after one chunk
+        client_import_execute(run_id=run.pk, progress=_die_after_first_chunk)
+    ClientImport.objects.filter(pk=run.pk).update(stopped_at=None)  # nothing said so
+    ClientImportFile.objects.get_or_create(run_id=run.pk, defaults={"data": data})
+    with connection.cursor() as cursor:  # its job: running, on no living worker
+        cursor.execute("UPDATE procrastinate_jobs SET status = 'doing', worker_id = NULL")
+    tasks.stalled_jobs_retry.defer(timestamp=0)
+
+    work_off()
+
+    run.refresh_from_db()
+    assert run.finished_at is not None and run.first_row == 2
+    assert run.rows_imported == 2500 and Client.objects.count() == 2500  # none twice
+    [retry] = JobRun.objects.filter(task="stalled_jobs_retry")
+    assert retry.summary == {"retried_jobs": [jobs(task_name="import_run")[0]["id"]],
+                             "tasks": ["import_run"]}  # fmt: skip
+    assert JobRun.objects.get(task="import_run").status == JobRun.Status.OK
+
+
+def _die_after_first_chunk(done: int, total: int) -> None:
+    if done == 1000:
+        raise KeyboardInterrupt
