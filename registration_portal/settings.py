@@ -484,6 +484,9 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # procrastinate names every task at INFO whenever a process starts; its failures
+    # (WARNING and up) stay, and our own JobRun rows say what ran.
+    "loggers": {"procrastinate": {"level": env.str("JOBS_LOG_LEVEL", default="WARNING")}},
 }
 
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = False

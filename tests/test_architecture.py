@@ -7,7 +7,17 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ["registration_portal", "web", "workflows", "access", "clients", "audit", "agencies"]
+PACKAGES = [
+    "registration_portal",
+    "web",
+    "api",
+    "jobs",
+    "workflows",
+    "access",
+    "clients",
+    "audit",
+    "agencies",
+]
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 
