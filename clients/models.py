@@ -187,6 +187,9 @@ class Client(TextChecksModelMixin, models.Model):
             ),
             models.Index(fields=["azr_number"], name="client_azr_idx"),
             models.Index(fields=["phone"], name="client_phone_idx"),
+            # The start page's "registered today" (an agency's newest records): without
+            # it, PostgreSQL reads all of the agency's records (170 ms at 100,000).
+            models.Index(fields=["registered_by", "-created_at"], name="client_agency_created_idx"),
         ]
         constraints = [
             models.CheckConstraint(
