@@ -23,7 +23,13 @@ from audit.services import audit_buffer, audit_record
 from tools.bench import audit_data
 from tools.bench.audit_data import CHAIN_SCHEMA, Dataset
 from tools.bench.audit_events import SECTION_SETS, TABLE
-from tools.bench.harness import TRANSACTION_CONTROL, Measurement, Output, execute_timed
+from tools.bench.harness import (
+    TRANSACTION_CONTROL,
+    Measurement,
+    Output,
+    execute_timed,
+    whole_table_index,
+)
 
 
 def chain_measure(out: Output, data: Dataset, options: dict[str, Any]) -> None:
@@ -164,7 +170,7 @@ def _redundant_indexes() -> list[tuple[str, str]]:
         )
         indexes = cursor.fetchall()
     return [
-        (name, definition)
+        (name, whole_table_index(definition))
         for name, definition in indexes
         if "varchar_pattern_ops" in definition or definition.endswith(("(actor_id)", "(agency_id)"))
     ]

@@ -230,10 +230,16 @@ def secondary_indexes_drop(cursor, tables: list[str]) -> list[tuple[str, str]]:
         """,
         [tables],
     )
-    indexes = cursor.fetchall()
+    indexes = [(name, whole_table_index(ddl)) for name, ddl in cursor.fetchall()]
     for name, _definition in indexes:
         cursor.execute(f"DROP INDEX {name}")
     return indexes
+
+
+def whole_table_index(ddl: str) -> str:
+    """pg_get_indexdef of a partitioned table's index says ON ONLY: run as written, it
+    would build an invalid index on the parent alone, not on its partitions."""
+    return ddl.replace(" ON ONLY ", " ON ", 1)
 
 
 # --- pages -----------------------------------------------------------------------------------
