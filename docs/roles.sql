@@ -11,7 +11,8 @@
 --   portal_app    the web application and its commands: reads and writes the records;
 --                 audit events SELECT and INSERT only.
 --   portal_purge  `manage.py audit_purge` only: SELECT, INSERT and DELETE on audit events;
---                 the audit trigger lets DELETE through for this role alone.
+--                 the audit trigger lets DELETE through for this role alone; and the
+--                 job tables its worker needs (procrastinate_*, jobs_jobrun).
 -- No role is a member of another: a member could SET ROLE portal_purge.
 
 DO $$
@@ -97,5 +98,29 @@ BEGIN
         REVOKE ALL ON FUNCTION audit_partition_drop(regclass) FROM PUBLIC;
         GRANT EXECUTE ON FUNCTION audit_partition_drop(regclass) TO portal_purge;
     END IF;
+END
+$$;
+
+-- The purge runs as a job on a worker of its own connected as the purge role (queue
+-- `purge`, docs/operations.md "Background jobs"): it takes its job from procrastinate's
+-- tables and records its run in jobs_jobrun, and reads or writes nothing else.
+DO $$
+DECLARE
+    name text;
+BEGIN
+    FOR name IN
+        SELECT format('%I', tablename) FROM pg_tables
+        WHERE schemaname = 'public'
+          AND (left(tablename, 14) = 'procrastinate_' OR tablename = 'jobs_jobrun')
+    LOOP
+        EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %s TO portal_purge', name);
+    END LOOP;
+    FOR name IN
+        SELECT format('%I', sequencename) FROM pg_sequences
+        WHERE schemaname = 'public'
+          AND (left(sequencename, 14) = 'procrastinate_' OR left(sequencename, 12) = 'jobs_jobrun_')
+    LOOP
+        EXECUTE format('GRANT USAGE, SELECT ON SEQUENCE %s TO portal_purge', name);
+    END LOOP;
 END
 $$;
