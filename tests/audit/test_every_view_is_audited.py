@@ -491,6 +491,10 @@ def _admin_internals() -> dict[str, str]:
         "axes.accessattempt",  # failed sign-ins: account (or fingerprint), address
         "jobs.jobrun",  # background job outcomes: ids and counts
         "procrastinate.procrastinatejob",  # queued jobs: task names, ids as arguments
+        "api.apiclient",  # agency systems' credentials: name, agency, role
+        "api.apikey",  # key prefix, dates, rate (the secret is never stored)
+        "api.webhookendpoint",  # an agency system's URL
+        "api.webhookdelivery",  # deliveries of change notices: ids and statuses
     ):
         app, name = model.split(".")
         for view in ("change", "history", "delete"):
@@ -506,6 +510,13 @@ def is_admin_internal(pattern: Pattern) -> bool:
     # its change page (walked above for the models with client data).
     redirect = pattern.key == pattern.route and pattern.route.endswith("/<path:object_id>/")
     return pattern.is_admin and (pattern.key in ADMIN_INTERNALS or redirect)
+
+
+def is_api(pattern: Pattern) -> bool:
+    """The REST API answers agency systems with keys, not signed-in staff: its reads are
+    walked by its own tests (tests/api/test_conventions.py audits every read,
+    tests/api/test_permission_matrix.py maps every pattern)."""
+    return pattern.route.startswith("api/")
 
 
 # Patterns without parameters are requested with a GET by their default user, or so:
@@ -578,12 +589,14 @@ def visits_for(pattern: Pattern, world: World) -> list[Visit]:
 
 
 def unmapped(patterns: list[Pattern]) -> set[str]:
-    with_parameters = {p.key for p in patterns if p.parameters and not is_admin_internal(p)}
+    with_parameters = {
+        p.key for p in patterns if p.parameters and not is_admin_internal(p) and not is_api(p)
+    }
     return with_parameters - set(VISITS_WITH_PARAMETERS)
 
 
 PATTERNS = url_patterns()
-WALKED = [p for p in PATTERNS if not is_admin_internal(p)]
+WALKED = [p for p in PATTERNS if not is_admin_internal(p) and not is_api(p)]
 
 
 # ---------------------------------------------------------------------------------------
@@ -718,7 +731,8 @@ def test_the_walk_reaches_portal_and_admin():
         "admin:access_grant_changelist",
         "admin:access_accessrequest_change",
     } <= keys
-    assert len(WALKED) == len(PATTERNS) - len([p for p in PATTERNS if is_admin_internal(p)])
+    skipped = [p for p in PATTERNS if is_admin_internal(p) or is_api(p)]
+    assert len(WALKED) == len(PATTERNS) - len(skipped)
 
 
 @pytest.mark.parametrize("pattern", WALKED, ids=[p.key for p in WALKED])
