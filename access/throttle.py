@@ -71,9 +71,15 @@ def limit_exceeded(request: HttpRequest, group: str) -> str | None:
     return exceeded
 
 
-def _refuse(request: HttpRequest, group: str, exceeded: str) -> HttpResponse:
+def limit_refusal_record(request: HttpRequest, group: str, exceeded: str) -> None:
+    """A request refused for a limit: audited, logged and mailed once per window. The
+    pages answer it with a page (below), the API with problem details."""
     record_denied(request, "ratelimit", group, exceeded)
     _alert_once(request, group, exceeded)
+
+
+def _refuse(request: HttpRequest, group: str, exceeded: str) -> HttpResponse:
+    limit_refusal_record(request, group, exceeded)
     context = {"group": group, "per_agency": exceeded.startswith("agency")}
     # An htmx request (the duplicate check) gets the message where its answer would go.
     template = "includes/too_many_requests.html" if request.htmx else "429.html"

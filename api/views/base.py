@@ -18,7 +18,7 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from access.guards import record_denied
-from access.throttle import _alert_once, limit_exceeded
+from access.throttle import limit_exceeded, limit_refusal_record
 from agencies.selectors import membership_for
 from api.errors import PreconditionRequired
 from api.models import ApiKey
@@ -67,8 +67,7 @@ class ApiViewMixin:
         agency: settings.PORTAL_RATE_LIMITS); past one, 429 audited and alerted as there."""
         exceeded = limit_exceeded(self.django_request, group)
         if exceeded is not None:
-            record_denied(self.django_request, "ratelimit", group, exceeded)
-            _alert_once(self.django_request, group, exceeded)
+            limit_refusal_record(self.django_request, group, exceeded)
             raise exceptions.Throttled(wait=60)
 
     def seen_version(self) -> str:
