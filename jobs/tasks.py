@@ -23,6 +23,7 @@ from procrastinate.contrib.django import app
 
 from audit.alerts import anomaly_alerts_send
 from audit.chain import chain_verify
+from audit.partitions import ensure_audit_partitions
 from jobs.runs import JobError, job_run
 from workflows.imports.services import client_import_execute
 
@@ -146,6 +147,18 @@ def audit_anomaly_alerts(context: JobContext | None, timestamp: int = 0) -> dict
             "agencies": sorted({agency.pk for agency, _flag in sent if agency is not None}),
             "rules": sorted({flag.rule for _agency, flag in sent}),
         }
+        return record.summary
+
+
+@app.periodic(cron=SCHEDULE["audit_partitions"], periodic_id="nightly")
+@app.task(name="audit_partitions", queue="scheduled", queueing_lock="audit_partitions",
+          pass_context=True)  # fmt: skip
+def audit_partitions(context: JobContext | None, timestamp: int = 0) -> dict:
+    """The audit table's coming months created ahead (`audit_partitions`), daily so that a
+    missed night changes nothing: events of a month without its partition would land in
+    the default partition, which that month can then not be attached beside."""
+    with _run("audit_partitions", context) as record:
+        record.summary = {"created": ensure_audit_partitions(months_ahead=2)}
         return record.summary
 
 

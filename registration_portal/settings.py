@@ -193,6 +193,7 @@ JOBS_SCHEDULE = {
     "audit_chain_verify": env.str("JOBS_CRON_AUDIT_CHAIN_VERIFY", default="0 3 * * *"),
     "audit_purge": env.str("JOBS_CRON_AUDIT_PURGE", default="30 3 * * *"),
     "audit_anomaly_alerts": env.str("JOBS_CRON_AUDIT_ANOMALY_ALERTS", default="5 * * * *"),
+    "audit_partitions": env.str("JOBS_CRON_AUDIT_PARTITIONS", default="45 0 * * *"),
     "stalled_jobs_retry": env.str("JOBS_CRON_STALLED_JOBS_RETRY", default="*/5 * * * *"),
     "jobs_cleanup": env.str("JOBS_CRON_CLEANUP", default="15 4 * * *"),
 }

@@ -22,6 +22,7 @@ SCHEDULED = {
     "duplicate_report": tasks.duplicate_report,
     "audit_chain_verify": tasks.audit_chain_verify,
     "audit_anomaly_alerts": tasks.audit_anomaly_alerts,
+    "audit_partitions": tasks.audit_partitions,
 }
 
 
@@ -36,6 +37,7 @@ def test_every_scheduled_job_is_registered_with_the_cron_of_the_settings():
         "audit_chain_verify": (settings.JOBS_SCHEDULE["audit_chain_verify"], "scheduled"),
         "audit_purge": (settings.JOBS_SCHEDULE["audit_purge"], "purge"),
         "audit_anomaly_alerts": (settings.JOBS_SCHEDULE["audit_anomaly_alerts"], "scheduled"),
+        "audit_partitions": (settings.JOBS_SCHEDULE["audit_partitions"], "scheduled"),
         "stalled_jobs_retry": (settings.JOBS_SCHEDULE["stalled_jobs_retry"], "scheduled"),
         "jobs_cleanup": (settings.JOBS_SCHEDULE["jobs_cleanup"], "scheduled"),
     }
@@ -62,6 +64,7 @@ def test_a_worker_runs_each_scheduled_job_and_records_its_outcome(
     assert runs["duplicate_report"].summary["pairs"] == 1  # the two Olenas
     assert runs["audit_chain_verify"].summary["events_checked"] > 0
     assert runs["audit_anomaly_alerts"].summary["flags"] == 0
+    assert runs["audit_partitions"].summary == {"created": []}  # the migration made them
     assert mailoutbox == []  # nothing failed
     # Ids and counts only: no name of the records in any outcome.
     assert "Shevchenko" not in str([run.summary for run in runs.values()])
