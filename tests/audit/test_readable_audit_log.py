@@ -131,6 +131,17 @@ def test_handovers_grants_and_requests_are_named(supervisor, laf_caseworker, ole
     assert "hand over" in body and "approve request" in body  # the actions, translated
 
 
+def test_api_requests_and_exports_are_named(supervisor, laf_caseworker, olena):
+    audit_record(actor=laf_caseworker, action="view", obj=olena, fields=["azr_export", "xml"])
+    audit_record(
+        actor=laf_caseworker, action="view", obj=olena, fields=["channel:api", "api_key:12"]
+    )
+    body = supervisor.get(LOG).content.decode()
+    assert "export in the AZR shape, XML" in body
+    assert "through the API, API key no. 12" in body
+    assert "channel:api" not in body and "api_key:12" not in body
+
+
 def test_unknown_codes_are_shown_as_they_are(supervisor, laf_caseworker):
     audit_record(
         actor=laf_caseworker,

@@ -78,7 +78,12 @@ CODES = {
     "sessions_ended": gettext_lazy("sessions ended"),
     "row_errors": gettext_lazy("rows with errors"),
     "remarks": gettext_lazy("import remarks"),
+    "azr_export": gettext_lazy("export in the AZR shape"),
+    "json": "JSON",
+    "xml": "XML",
+    "channel:api": gettext_lazy("through the API"),
 }
+API_KEY_PREFIX = "api_key:"
 
 
 @dataclass(frozen=True)
@@ -177,6 +182,8 @@ class EventLabeller:
         if name.startswith(HANDOVER_PREFIX):
             slug = name.removeprefix(HANDOVER_PREFIX)
             return _("handover to %(agency)s") % {"agency": self.agencies.get(slug, slug)}
+        if name.startswith(API_KEY_PREFIX):
+            return _("API key no. %(id)s") % {"id": name.removeprefix(API_KEY_PREFIX)}
         if event.object_type == "audit.auditevent" and name in EventFilterForm.base_fields:
             return str(EventFilterForm.base_fields[name].label)
         return field_label(name, model=_model(event.object_type))
