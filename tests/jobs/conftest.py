@@ -9,6 +9,7 @@ are not Django-managed (a test flush leaves them): they are emptied around each 
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -42,12 +43,27 @@ def work_off(queue, monkeypatch) -> Callable[..., None]:
     monkeypatch.setattr(app.periodic_registry, "periodic_tasks", {})
 
     def run(**options) -> None:
-        # As `manage.py procrastinate worker` does: the worker talks to PostgreSQL through
-        # psycopg's async pool (Django's connection hands JSON over as text).
-        with app.replace_connector(app.connector.get_worker_connector()):
-            app.run_worker(
-                wait=False, install_signal_handlers=False, listen_notify=False, **options
-            )
+        # In a thread of its own: the worker starts an event loop (asyncio.run), and on an
+        # xdist worker that ran a browser test before, Playwright's loop still runs in
+        # this thread.
+        failures: list[BaseException] = []
+
+        def work() -> None:
+            # As `manage.py procrastinate worker` does: the worker talks to PostgreSQL
+            # through psycopg's async pool (Django's connection hands JSON over as text).
+            try:
+                with app.replace_connector(app.connector.get_worker_connector()):
+                    app.run_worker(
+                        wait=False, install_signal_handlers=False, listen_notify=False, **options
+                    )
+            except BaseException as error:  # noqa: BLE001 - raised again in the test's thread
+                failures.append(error)
+
+        thread = threading.Thread(target=work)
+        thread.start()
+        thread.join()
+        if failures:
+            raise failures[0]
 
     return run
 

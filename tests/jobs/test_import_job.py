@@ -102,9 +102,7 @@ def test_the_same_file_uploaded_again_while_it_waits_is_refused(client, laf_admi
     again = upload(client, FILE)
 
     assert again.status_code == 200
-    assert (
-        "being imported right now" in again.content.decode() or again.context["form"].errors["file"]
-    )
+    assert "gerade importiert" in again.content.decode() or again.context["form"].errors["file"]
     assert ClientImport.objects.count() == 1
     assert len(jobs(task_name="import_run")) == 1
 
@@ -157,7 +155,7 @@ def test_a_run_whose_file_is_gone_fails_and_alerts(
     record = JobRun.objects.get(task="import_run")
     assert record.status == JobRun.Status.FAILED
     assert record.error_class.endswith("ImportFileError")
-    assert "no longer kept" in record.error_message
+    assert "nicht mehr aufbewahrt" in record.error_message  # German, the default
     assert jobs(task_name="import_run")[0]["status"] == "failed"
     [mail] = mailoutbox
     assert mail.to == ["ops@example.org"] and "import_run" in mail.subject
@@ -181,7 +179,7 @@ def test_the_command_hands_the_file_to_the_queue_with_enqueue(laf, laf_admin, wo
     run = ClientImport.objects.get()
     assert f"Import {run.pk} queued: 5 rows" in out.getvalue()
     assert run.finished_at is None and Client.objects.count() == 0
-    with pytest.raises(CommandError, match="being imported right now"):
+    with pytest.raises(CommandError, match="gerade importiert"):
         call_command("import_clients", str(path), agency="laf", enqueue=True, stdout=out)
     work_off()
     run.refresh_from_db()
