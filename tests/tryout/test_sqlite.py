@@ -60,3 +60,53 @@ def test_concurrent_requests_on_the_try_out_database_wait_for_each_other(tmp_pat
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().splitlines()[-1] == "events 8 failures []"
+
+
+# An agency system on the try-out: its key reads a record and the change feed (whose
+# PostgreSQL-only shortcut for small agencies once answered 500 here).
+API_SYSTEM = """
+import django
+django.setup()
+from django.core.management import call_command
+call_command("migrate", verbosity=0)
+call_command("seed_demo", verbosity=0)
+from django.test import Client
+from access.policy import clients_visible_to
+from agencies.models import Agency
+from api.services import api_client_create, api_key_issue
+agency = Agency.objects.get(slug="sozialamt-mh")
+system = api_client_create(agency=agency, name="Fachverfahren", role="caseworker", actor=None)
+_key, secret = api_key_issue(api_client=system, actor=None)
+http = Client(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Bearer {secret}")
+record = clients_visible_to(system.user).values_list("pk", flat=True).first()
+answers = [
+    http.get(f"/api/v1/clients/{record}/").status_code,
+    http.get("/api/v1/feed/", {"cursor": 0}).status_code,
+    len(http.get("/api/v1/feed/", {"cursor": 0}).json()["items"]) > 0,
+]
+print("answers", answers)
+"""
+
+
+def test_an_agency_system_reads_a_record_and_the_feed_on_the_try_out_database(tmp_path):
+    env = {
+        **{
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("DJANGO_ALLOW_ASYNC_UNSAFE", "REDIS_URL")
+        },
+        "DEBUG": "1",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "DJANGO_SETTINGS_MODULE": "registration_portal.settings",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", API_SYSTEM],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines()[-1] == "answers [200, 200, True]"
