@@ -2,12 +2,7 @@
 SQLite has no JSON containment lookup, so the lists that showed a record are found with
 json_each there. Run in a subprocess: the test database is PostgreSQL."""
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parent.parent.parent
+from tests.tryout.runner import run_on_sqlite
 
 SCRIPT = """
 import django
@@ -34,23 +29,7 @@ print("filtered", [sorted(e.object_ids) for e in listed])
 
 
 def test_search_hits_are_listed_on_the_try_out_database(tmp_path):
-    env = {
-        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
-        "DEBUG": "1",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        "DJANGO_SETTINGS_MODULE": "registration_portal.settings",
-    }
-    result = subprocess.run(
-        [sys.executable, "-c", SCRIPT],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    accesses, filtered = result.stdout.strip().splitlines()[-2:]
+    accesses, filtered = run_on_sqlite(SCRIPT, tmp_path)[-2:]
     # The search that showed record 7 is found, the one that did not (70, 17) is not, nor
     # the audit log page that listed event no. 7.
     assert accesses == (

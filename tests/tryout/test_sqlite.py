@@ -1,13 +1,8 @@
-"""The try-out on SQLite (`make run`) keeps working for a fast typist: the live duplicate
+"""The try-out on SQLite (`make run`) keeps working: for a fast typist (the live duplicate
 check writes its audit event while the form is saved, and neither may fail with
-"database is locked"."""
+"database is locked"), and for an agency system reading through the API."""
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parent.parent.parent
+from tests.tryout.runner import run_on_sqlite
 
 # Eight requests at once, each as the portal runs them: one transaction per request that
 # reads first (the duplicate check, the audit chain's head) and then writes.
@@ -43,23 +38,7 @@ print("events", AuditEvent.objects.count(), "failures", failures)
 
 
 def test_concurrent_requests_on_the_try_out_database_wait_for_each_other(tmp_path):
-    env = {
-        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
-        "DEBUG": "1",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        "DJANGO_SETTINGS_MODULE": "registration_portal.settings",
-    }
-    result = subprocess.run(
-        [sys.executable, "-c", WRITERS],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert result.stdout.strip().splitlines()[-1] == "events 8 failures []"
+    assert run_on_sqlite(WRITERS, tmp_path)[-1] == "events 8 failures []"
 
 
 # An agency system on the try-out: its key reads a record and the change feed (whose
@@ -89,24 +68,4 @@ print("answers", answers)
 
 
 def test_an_agency_system_reads_a_record_and_the_feed_on_the_try_out_database(tmp_path):
-    env = {
-        **{
-            k: v
-            for k, v in os.environ.items()
-            if k not in ("DJANGO_ALLOW_ASYNC_UNSAFE", "REDIS_URL")
-        },
-        "DEBUG": "1",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        "DJANGO_SETTINGS_MODULE": "registration_portal.settings",
-    }
-    result = subprocess.run(
-        [sys.executable, "-c", API_SYSTEM],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert result.stdout.strip().splitlines()[-1] == "answers [200, 200, True]"
+    assert run_on_sqlite(API_SYSTEM, tmp_path)[-1] == "answers [200, 200, True]"
