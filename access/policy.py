@@ -166,6 +166,11 @@ def may_manage_api_clients(user) -> bool:
     return _role(user) == Membership.Role.AGENCY_ADMIN
 
 
+def may_manage_every_agencys_api_clients(user) -> bool:
+    """Superusers manage agency systems of every agency; an agency admin only their own."""
+    return user.is_authenticated and user.is_superuser
+
+
 def may_see_import(user, run) -> bool:
     membership = membership_for(user)
     return (

@@ -25,7 +25,7 @@ def _may(request: HttpRequest) -> bool:
 
 
 def _all_agencies(request: HttpRequest) -> bool:
-    return request.user.is_superuser
+    return policy.may_manage_every_agencys_api_clients(request.user)
 
 
 def _show_once(request: HttpRequest, key: ApiKey, secret: str) -> None:
