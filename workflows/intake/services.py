@@ -70,10 +70,13 @@ def client_register(
     try:
         with transaction.atomic():  # a savepoint: the caller's transaction stays usable
             save_tracked(client, actor=actor)
-    except IntegrityError:
+    except (IntegrityError, ValidationError):
+        # A concurrent submission committed first: its token is now taken, found either
+        # by the model's constraint check before the insert (ValidationError) or by the
+        # unique index at the insert (IntegrityError).
         done = intake_token and registered_with_token(agency=agency, token=intake_token)
         if not done:
-            raise  # another constraint
+            raise  # another constraint or field
         raise AlreadyRegistered(done) from None
     client_services.match_keys_refresh(clients=[client])
     access_rebuild(client=client, agency=agency)
