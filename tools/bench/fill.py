@@ -34,7 +34,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from tqdm import tqdm
 
 from access.models import ClientGroupObjectPermission, Grant
@@ -156,6 +156,10 @@ def _database_recreate() -> None:
 
 
 def _meta() -> dict[str, Any] | None:
+    try:
+        connection.ensure_connection()
+    except OperationalError:  # a new machine: the bench database does not exist yet
+        return None
     with connection.cursor() as cursor:
         cursor.execute("SELECT to_regclass(%s)", [META_TABLE])
         if cursor.fetchone()[0] is None:
