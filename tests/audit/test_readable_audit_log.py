@@ -168,7 +168,7 @@ def test_the_german_log_speaks_german(laf_supervisor, laf_caseworker, olena):
     with translation.override("de"):
         assert labels[str(event.pk)].fields == [str(SECTIONS["identity"].label)]
         assert str(SECTIONS["identity"].label) != "Identity"
-        assert f"<td>{event.get_action_display()}</td>" in response.content.decode()
+        assert f"<td>{event.action_label}</td>" in response.content.decode()
 
 
 def _mixed_events(count, *, laf_caseworker, sozialamt_caseworker, olena, hidden):

@@ -285,8 +285,8 @@ def run(options: dict[str, Any], out: Output) -> None:
     )
     for label, profiler in profiles.items():
         buffer = io.StringIO()
-        pstats.Stats(profiler, stream=buffer).sort_stats("cumulative").print_stats(
+        pstats.Stats(profiler, stream=buffer).sort_stats(options["sort"]).print_stats(
             options["cprofile"]
         )
-        out.heading(f"\ncProfile, {label} ({options['requests']} requests, cumulative)")
+        out.heading(f"\ncProfile, {label} ({options['requests']} requests, {options['sort']})")
         out.write(buffer.getvalue())

@@ -151,9 +151,9 @@ class AccessRow:
             "agency": event.agency.name if event.agency else "",
             "agency_id": event.agency_id,
             "action": event.action,
-            "action_label": event.get_action_display(),
+            "action_label": event.action_label,
             "outcome": event.outcome,
-            "outcome_label": event.get_outcome_display(),
+            "outcome_label": event.outcome_label,
         }
         if not in_full:
             return cls(**shown)

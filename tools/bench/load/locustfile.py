@@ -20,7 +20,7 @@ import re
 from html.parser import HTMLParser
 from urllib.parse import urlencode
 
-from locust import between, task
+from locust import between, constant, task
 from locust.contrib.fasthttp import FastHttpUser
 
 PLAN = json.loads(open(os.environ["BENCH_PLAN"], encoding="utf-8").read())  # noqa: SIM115
@@ -213,3 +213,18 @@ class Supervisor(_Staff):
             f"/audit/clients/{pk}/", name="audit: record accesses", catch_response=True
         ) as response:
             self.expect(response, 200)
+
+
+class Floor(FastHttpUser):
+    """`bench_load --floor` (only then): /healthz as fast as answered. It passes every
+    middleware but signs nobody in and renders nothing, so its requests/s bound what any
+    page can reach with gunicorn and locust sharing this machine."""
+
+    wait_time = constant(0)
+
+    @task
+    def healthz(self) -> None:
+        with self.client.get("/healthz", name="floor: /healthz", catch_response=True) as r:
+            self.expect(r, 200)
+
+    expect = _Staff.expect

@@ -284,6 +284,7 @@ def _locust(
         "10",
         "--loglevel",
         "WARNING",
+        *(["Floor"] if options.get("floor") else ["Caseworker", "Supervisor"]),
     ]
     env = {**os.environ, "BENCH_PLAN": str(plan_path)}
     samples: list[Sample] = []

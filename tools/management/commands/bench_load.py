@@ -28,6 +28,12 @@ class Command(BaseCommand):
         )
         parser.add_argument("--port", type=int, default=0, help="default: a free port")
         parser.add_argument("--out", default="", help="report directory")
+        parser.add_argument(
+            "--floor",
+            action="store_true",
+            help="instead of the staff mix, every user asks /healthz without pause: what "
+            "gunicorn, the middleware and locust alone allow on this machine",
+        )
 
     def handle(self, *args, **options) -> None:
         run.run(options, Output(self.stdout, self.style, options["verbosity"]))

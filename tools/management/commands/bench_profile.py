@@ -23,6 +23,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--sql", type=int, default=0, help="print each page's N slowest statements"
         )
+        parser.add_argument(
+            "--sort",
+            choices=["cumulative", "tottime"],
+            default="cumulative",
+            help="order of --cprofile: with callees (cumulative) or own time (tottime)",
+        )
         parser.add_argument("--seed", type=int, default=2026)
 
     def handle(self, *args, **options) -> None:
