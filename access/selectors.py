@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet
 
 from access import policy
 from access.models import AccessRequest, Grant
@@ -111,20 +111,30 @@ def household_members(user, client: Client) -> QuerySet[Client]:
     )
 
 
-def household_members_not_shared(user, client: Client) -> list[Client]:
-    """The other members of the client's household that the user's agency may not see
-    (registered elsewhere, not handed over): the page says they exist, so that nobody
-    registers them again, and offers to ask for them."""
+@dataclass
+class HouseholdMembers:
+    shown: list[Client]  # those the user's agency may see
+    not_shared: list[Client]  # the others: for hints only, never shown as records
+
+
+def household_members_split(user, client: Client) -> HouseholdMembers:
+    """The other members of the client's household, those the user's agency may see and
+    those it may not (registered elsewhere, not handed over), in one query: the record
+    page says the others exist, so that nobody registers them again, and offers to ask
+    for them."""
     if client.household_id is None:
-        return []
-    members = Client.objects.filter(
-        household_id=client.household_id, merged_into__isnull=True
-    ).exclude(pk=client.pk)
-    return list(
-        policy.clients_hidden_from(user, members)
+        return HouseholdMembers([], [])
+    members = (
+        Client.objects.filter(household_id=client.household_id, merged_into__isnull=True)
+        .exclude(pk=client.pk)
+        .annotate(visible=policy.visible_record(user, OuterRef("pk")))
         .select_related("registered_by")
         .order_by("household_role", "pk")
     )
+    split = HouseholdMembers([], [])
+    for member in members:
+        (split.shown if member.visible else split.not_shared).append(member)
+    return split
 
 
 def survivor_visible_to(user, pk: int) -> Client | None:

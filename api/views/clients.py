@@ -113,12 +113,10 @@ class ClientHouseholdView(ApiView):
     def get(self, request, pk: int) -> Response:
         django_request = self.django_request
         client = get_client_for(django_request, pk, section="household")
-        members = list(selectors.household_members(request.user, client))
+        household = selectors.household_members_split(request.user, client)
+        members = household.shown
         clients_shown(django_request, members, fields=["household"])
-        not_shared = [
-            hints.hint_of(request.user, member)
-            for member in selectors.household_members_not_shared(request.user, client)
-        ]
+        not_shared = [hints.hint_of(request.user, member) for member in household.not_shared]
         clients_shown(
             django_request,
             [hint.client_id for hint in not_shared],

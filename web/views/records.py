@@ -116,21 +116,18 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
             raise Http404
         return _to_survivor(request, survivor)
     shown = client.access.view
-    members = (
-        list(selectors.household_members(request.user, client)) if "household" in shown else []
-    )
-    clients_shown(request, members, fields=["household"])
-    not_shared = (
-        [
-            hints.hint_of(request.user, member)
-            for member in selectors.household_members_not_shared(request.user, client)
-        ]
+    household = (
+        selectors.household_members_split(request.user, client)
         if "household" in shown
-        else []
+        else selectors.HouseholdMembers([], [])
     )
+    members = household.shown
+    clients_shown(request, members, fields=["household"])
+    not_shared = [hints.hint_of(request.user, member) for member in household.not_shared]
     clients_shown(
         request, [hint.client_id for hint in not_shared], fields=["household", "existence_hint"]
     )
+    grants = list(handover_selectors.grants_on(client).order_by("created_at"))
     merged_from = list(review.merges_into(client))
     for merge in merged_from:
         merge.may_undo = policy.may_merge(request.user, client, merge.merged)
@@ -144,12 +141,10 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         "case_note_form": CaseNoteForm() if client.access.can_change("case_notes") else None,
         "sections": SECTIONS,
-        "journey": handover_selectors.journey(client, viewer=request.membership.agency),
-        "grants": [
-            grant
-            for grant in handover_selectors.grants_on(client)
-            if policy.may_revoke(request.user, grant)
-        ],
+        "journey": handover_selectors.journey(
+            client, viewer=request.membership.agency, grants=grants
+        ),
+        "grants": [grant for grant in grants if policy.may_revoke(request.user, grant)],
         "can_hand_over": policy.may_hand_over(request.user, client),
         "merged_from": merged_from,
         # Raw values of another system's file, in the sections read (and audited) above.
