@@ -3,7 +3,7 @@ so no list can forget the permission filter."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from django.db.models import OuterRef, Q, QuerySet
@@ -13,6 +13,7 @@ from access.models import AccessRequest, Grant
 from clients import selectors as record_selectors
 from clients.models import Client
 from core.dates import PartialDate
+from core.identity.names import fold_accents
 from core.identity.score import Match, reason_labels
 from core.identity.search import SearchQuery, score_search
 
@@ -27,9 +28,35 @@ class SearchResult:
     labels: list[str] = field(default_factory=list)  # its reasons, translated
 
 
+class RankedResults(Sequence[SearchResult]):
+    """A name search's matches, best first, whose records are read only for the part
+    asked for: the page shown reads 25 records, not the up to 500 that were ranked."""
+
+    def __init__(self, ranked: list[tuple[int, Match]]) -> None:
+        self._ranked = ranked
+
+    def __len__(self) -> int:
+        return len(self._ranked)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return self._read(self._ranked[index])
+        return self._read([self._ranked[index]])[0]
+
+    def __iter__(self) -> Iterator[SearchResult]:
+        return iter(self._read(self._ranked))
+
+    @staticmethod
+    def _read(ranked: list[tuple[int, Match]]) -> list[SearchResult]:
+        by_id = Client.objects.select_related("registered_by").in_bulk([pk for pk, _m in ranked])
+        return [
+            SearchResult(by_id[pk], match, reason_labels(match.reasons)) for pk, match in ranked
+        ]
+
+
 @dataclass
 class SearchResults:
-    results: list[SearchResult]
+    results: Sequence[SearchResult]
     more: bool = False  # more records matched than SEARCH_LIMIT: narrow the search
 
     @property
@@ -80,23 +107,22 @@ def client_search(
     if not query.words and not query.folded:
         return SearchResults([])
     admitted = None if everywhere else (lambda record: policy.visible_record(user, record))
-    ids = record_selectors.name_candidates(query, clients, admitted=admitted)
+    # The candidates passed `admitted` already: only other criteria need checking again.
+    narrowed = any((document_number, azr_number, phone, reference_code))
+    ids = record_selectors.name_candidates(query, clients if narrowed else None, admitted=admitted)
     scored = []
     for record in record_selectors.match_records_of(ids):
         match = score_search(query, record)
         if match is not None:
             scored.append((match, record))
-    by_id = Client.objects.select_related("registered_by").in_bulk([r.id for _m, r in scored])
-    ranked = sorted(
-        scored, key=lambda item: (-item[0].score, by_id[item[1].id].search_name, item[1].id)
-    )
-    return SearchResults(
-        [
-            SearchResult(by_id[record.id], match, reason_labels(match.reasons))
-            for match, record in ranked[:SEARCH_LIMIT]
-        ],
-        more=len(ids) > SEARCH_LIMIT,
-    )
+    scored.sort(key=lambda item: (-item[0].score, _name_order(item[1]), item[1].id))
+    ranked = [(record.id, match) for match, record in scored[:SEARCH_LIMIT]]
+    return SearchResults(RankedResults(ranked), more=len(ids) > SEARCH_LIMIT)
+
+
+def _name_order(record) -> tuple[str, str]:
+    # Equal scores in the order of the list's names (FAMILY, Given), accents aside.
+    return fold_accents(record.family_name), fold_accents(record.given_names)
 
 
 def household_members(user, client: Client) -> QuerySet[Client]:
