@@ -8,6 +8,7 @@ from crispy_forms.bootstrap import InlineCheckboxes
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Fieldset, Layout, Row
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
@@ -198,6 +199,23 @@ class ClientForm(TextChecksMixin, forms.ModelForm):
             self.helper.layout = Layout(*_rows(sections[0]))
         if "seen_version" in self.fields:
             self.helper.layout.append("seen_version")
+
+    def _update_errors(self, errors: ValidationError) -> None:
+        # The model's clean() judges the whole record. A complaint about a field outside
+        # the sections edited here (a birth date an old import left in the future) was
+        # there before this edit and cannot be fixed in this form, perhaps not by this
+        # agency at all: it must not refuse a new address, nor end in a ValueError.
+        if hasattr(errors, "error_dict"):
+            errors = ValidationError(
+                {
+                    name: messages
+                    for name, messages in errors.error_dict.items()
+                    if name == NON_FIELD_ERRORS or name in self.fields
+                }
+            )
+            if not errors.error_dict:
+                return
+        super()._update_errors(errors)
 
     def clean(self):
         cleaned = super().clean()

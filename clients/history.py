@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import formats
 from django.utils.translation import gettext as _
 
@@ -23,10 +24,10 @@ from core.sections import section_of_field
 def save_tracked(
     obj: Client | IdentityDocument, *, actor, update_fields=None, reason: str = ""
 ) -> None:
-    """Validate in full, then save with the actor (and a reason) in the change history."""
+    """Validate, then save with the actor (and a reason) in the change history."""
     if isinstance(obj, Client):
         obj.refresh_search_name()
-    obj.full_clean()
+    _validate(obj, update_fields)
     obj._history_user = actor
     if reason:
         obj._change_reason = reason
@@ -34,6 +35,30 @@ def save_tracked(
     obj.save(update_fields=update_fields)
     # The change feed's entry, in the same transaction as the change.
     change_after_save(obj, created=created, update_fields=update_fields)
+
+
+# Errors named after a value kept in several columns.
+_COLUMNS_OF = {"birth_date": {"birth_year", "birth_month", "birth_day"}}
+
+
+def _validate(obj, update_fields) -> None:
+    """A new object in full; a change by the fields it writes. A fault the stored record
+    had before in fields the change leaves alone (a birth date an old import put in the
+    future) must not refuse a new address, which the agency saving it may not even be
+    allowed to correct; the section holding the fault still shows it when edited."""
+    try:
+        obj.full_clean()
+    except ValidationError as error:
+        if update_fields is None or not hasattr(error, "error_dict"):
+            raise
+        written = set(update_fields)
+        kept = {
+            name: messages
+            for name, messages in error.error_dict.items()
+            if name == NON_FIELD_ERRORS or _COLUMNS_OF.get(name, {name}) & written
+        }
+        if kept:
+            raise ValidationError(kept) from None
 
 
 def latest_history_id(obj: Client | IdentityDocument) -> int | None:

@@ -4,9 +4,12 @@ kept and nothing saved. Only callers without a form skip the check, and say so."
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from clients import services
 from clients.models import Client, IdentityDocument
@@ -94,6 +97,42 @@ def test_after_a_refusal_the_form_carries_the_version_now_stored(laf_client, ole
 
     assert response.status_code == 302
     assert _stored(olena).street == "Zweites Ufer 2"
+
+
+# --- A record that breaks today's rules ---------------------------------------------------
+# (a birth date an old import left in the future): the other sections stay editable; the
+# section holding the fault shows it on its field.
+
+
+@pytest.fixture
+def born_tomorrow(olena):
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    Client.objects.filter(pk=olena.pk).update(
+        birth_year=tomorrow.year, birth_month=tomorrow.month, birth_day=tomorrow.day
+    )
+    return _stored(olena)
+
+
+def test_a_fault_in_another_section_does_not_refuse_a_new_address(laf_client, born_tomorrow):
+    url = reverse("clients:client-edit", args=[born_tomorrow.pk, "contact"])
+
+    response = laf_client.post(url, {**CONTACT, "seen_version": born_tomorrow.version})
+
+    assert response.status_code == 302, response.context["form"].errors
+    assert _stored(born_tomorrow).street == "Zweites Ufer 2"
+
+
+def test_the_section_holding_the_fault_shows_it_on_its_field(laf_client, born_tomorrow):
+    url = reverse("clients:client-edit", args=[born_tomorrow.pk, "identity"])
+    form = laf_client.get(url).context["form"]
+    data = {name: form[name].value() or "" for name in form.fields}
+    data["nationalities"] = [str(code) for code in born_tomorrow.nationalities]
+
+    response = laf_client.post(url, {**data, "birth_date": "08.12.2099"})
+
+    assert response.status_code == 200
+    assert "birth_date" in response.context["form"].errors
+    assert _stored(born_tomorrow).birth_year == born_tomorrow.birth_year
 
 
 # --- Documents --------------------------------------------------------------------------

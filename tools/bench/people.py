@@ -253,6 +253,8 @@ def _client_rows(rng: random.Random, agencies: list[int], options) -> Iterator[t
         )
         month = rng.randrange(1, 13) if rng.random() < 0.92 else None
         day = rng.randrange(1, 29) if month and rng.random() < 0.85 else None
+        if age == 0 and month and (month, day or 1) > (today.month, today.day):
+            age = 1  # not born yet this year: last year's baby
         country = rng.choice(style.countries)
         arrival = war + dt.timedelta(days=int(arrival_days * rng.random() ** 0.7))
         created = timezone.make_aware(
