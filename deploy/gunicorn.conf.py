@@ -9,7 +9,7 @@ a reverse proxy on the same machine.
 - WEB_CONCURRENCY: sync workers; default 2 x cores + 1, at most GUNICORN_MAX_WORKERS (8).
   Each worker holds one database connection (CONN_MAX_AGE) and about 150 MB.
 - GUNICORN_TIMEOUT (120 s): a worker silent that long is killed and restarted. Imports
-  through the upload page run inside the request (docs/operations.md "Duplicates").
+  run as background jobs (`make worker`), not inside the request (docs/operations.md).
 - GUNICORN_GRACEFUL_TIMEOUT (30 s): on a restart, running requests get that long.
 - GUNICORN_MAX_REQUESTS (1000, with up to 10 % jitter): a worker is replaced after that
   many requests, so a slow leak never grows for long and the workers never restart at

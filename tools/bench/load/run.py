@@ -371,6 +371,7 @@ def summarise(
         "rows": rows,
         "total_rps": total["rps"] if total else None,
         "total_rps_met": bool(total and total["rps"] and total["rps"] >= TARGET_RPS),
+        "floor": bool(options.get("floor")),
         "errors": (total["failures"] if total else 0) + exceptions,
         "exceptions": exceptions,
         "worker_rss_mb_max": max(rss, default=None),
@@ -398,9 +399,13 @@ def summary_text(summary: dict[str, Any]) -> str:
             f"{r['action'][:26]:<26} {r['requests']:>8} {r['failures']:>5} {ms(r['p50']):>6} "
             f"{ms(r['p95']):>6} {ms(r['p99']):>6} {r['rps'] or 0:>7.1f} {target:>10}  {met}"
         )
+    verdict = (
+        "no page rendered: the bound for any page on this machine"
+        if summary.get("floor")
+        else f"target >= {TARGET_RPS}: {'met' if summary['total_rps_met'] else 'NOT met'}"
+    )
     lines += [
-        f"total: {summary['total_rps'] or 0:.1f} req/s (target >= {TARGET_RPS}: "
-        f"{'met' if summary['total_rps_met'] else 'NOT met'}), errors {summary['errors']} "
+        f"total: {summary['total_rps'] or 0:.1f} req/s ({verdict}), errors {summary['errors']} "
         f"(of which exceptions in the locust users: {summary['exceptions']})",
         f"worker RSS max {summary['worker_rss_mb_max'] or 0:.0f} MB (target < {TARGET_RSS_MB}: "
         f"{'met' if summary['worker_rss_met'] else 'NOT met'}); load average (1 min) during "
