@@ -1,6 +1,7 @@
 """What the audit page costs: its anomaly flags are computed every five minutes per
-agency (the page says as of when) and on the first page only (six aggregates over the window cost ~0.4 s at 3 million
-events); a user-name filter walks that user's events by index (issue 13)."""
+agency (the page says as of when) and on the first page only (six aggregates over the
+window cost ~0.4 s at 3 million events); a user-name filter walks that user's events by
+index (issue 13)."""
 
 import pytest
 from django.db import connection
