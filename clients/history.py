@@ -37,8 +37,12 @@ def save_tracked(
     change_after_save(obj, created=created, update_fields=update_fields)
 
 
-# Errors named after a value kept in several columns.
-_COLUMNS_OF = {"birth_date": {"birth_year", "birth_month", "birth_day"}}
+# The columns an error of Client.clean() is about, where its name says less: a value kept
+# in several columns, a rule over two (writing either may break it).
+_COLUMNS_OF = {
+    "birth_date": {"birth_year", "birth_month", "birth_day"},
+    "household_role": {"household", "household_id", "household_role"},
+}
 
 
 def _validate(obj, update_fields) -> None:

@@ -2,8 +2,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from clients.models import Client
-from clients.services import document_add
+from clients.models import Client, Household
+from clients.services import IGNORE_VERSION, client_update, document_add
 from core.dates import PartialDate
 from core.identity.names import fold_accents
 from tests.factories import ClientFactory
@@ -46,6 +46,21 @@ def test_service_rejects_unknown_language_codes(laf):
     with pytest.raises(ValidationError) as error:
         ClientFactory(agency=laf, languages=["xx"])
     assert "languages" in error.value.message_dict
+
+
+def test_a_change_is_judged_by_the_rules_over_the_columns_it_writes(olena, laf_caseworker):
+    """Errors about columns a change leaves alone are not its fault (a form of another
+    section); a rule over two columns holds when either is written."""
+    household = Household.objects.create()
+    with pytest.raises(ValidationError) as error:
+        client_update(
+            client=olena,
+            actor=laf_caseworker,
+            fields={"household": household},
+            seen_version=IGNORE_VERSION,
+        )
+    assert "household_role" in error.value.message_dict
+    assert Client.objects.get(pk=olena.pk).household_id is None
 
 
 def test_search_name_folds_case_and_accents(laf):
