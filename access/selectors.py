@@ -49,8 +49,11 @@ class RankedResults(Sequence[SearchResult]):
     @staticmethod
     def _read(ranked: list[tuple[int, Match]]) -> list[SearchResult]:
         by_id = Client.objects.select_related("registered_by").in_bulk([pk for pk, _m in ranked])
+        # A record deleted since it was ranked is left out, not a KeyError.
         return [
-            SearchResult(by_id[pk], match, reason_labels(match.reasons)) for pk, match in ranked
+            SearchResult(by_id[pk], match, reason_labels(match.reasons))
+            for pk, match in ranked
+            if pk in by_id
         ]
 
 

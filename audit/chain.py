@@ -12,6 +12,7 @@ too.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -67,9 +68,13 @@ def chain_append(events: list[AuditEvent]) -> None:
         event.prev_hash = prev_hash
         event.hash = event_hash(event, prev_hash)
         prev_hash = event.hash
-    # One INSERT for a request's events; the sequence numbers them in this order, which
-    # is the chain's (PostgreSQL and SQLite return the ids in the order of the rows).
+    # One INSERT for a request's events. The chain is read in id order; neither database
+    # promises to number a multi-row INSERT in the order of its rows (both do), so it is
+    # checked: out of order, the request fails and writes nothing rather than a chain that
+    # would read as broken.
     AuditEvent.objects.bulk_create(events)
+    if any(earlier.pk >= later.pk for earlier, later in itertools.pairwise(events)):
+        raise RuntimeError("Audit events were numbered out of order; nothing was written.")
     if anchor.stores():
         _anchor_on_commit(events)
 

@@ -37,11 +37,13 @@ def save_tracked(
     change_after_save(obj, created=created, update_fields=update_fields)
 
 
-# The columns an error of Client.clean() is about, where its name says less: a value kept
-# in several columns, a rule over two (writing either may break it).
+# The columns an error of a model's clean() is about, where its name says less: a value
+# kept in several columns, a rule over several (writing any of them may break it).
 _COLUMNS_OF = {
     "birth_date": {"birth_year", "birth_month", "birth_day"},
     "household_role": {"household", "household_id", "household_role"},
+    "number": {"number", "doc_type", "issuing_country"},
+    "expires_on": {"issued_on", "expires_on"},
 }
 
 

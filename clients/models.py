@@ -272,23 +272,25 @@ class Client(TextChecksModelMixin, models.Model):
         )
 
     def clean(self) -> None:
+        # Every rule is asked, not only up to the first broken one: a change is judged by
+        # the rules over the columns it writes (clients.history.save_tracked), so a fault
+        # elsewhere must not hide one in what is written now.
         super().clean()
+        errors: dict[str, ValidationError | str] = {}
         try:
             PartialDate.from_parts(self.birth_year, self.birth_month, self.birth_day)
         except ValidationError as error:
-            raise ValidationError({"birth_date": error}) from None
+            errors["birth_date"] = error
         today = timezone.localdate()
         if self.arrival_date and not (dt.date(1950, 1, 1) <= self.arrival_date <= today):
-            raise ValidationError(
-                {"arrival_date": _("The date of arrival must lie between 1950 and today.")}
-            )
+            errors["arrival_date"] = _("The date of arrival must lie between 1950 and today.")
         known = {code for code, _label in LANGUAGES}
         if not isinstance(self.languages, list) or not set(self.languages) <= known:
-            raise ValidationError({"languages": _("Choose languages from the list.")})
+            errors["languages"] = _("Choose languages from the list.")
         if bool(self.household_id) != bool(self.household_role):
-            raise ValidationError(
-                {"household_role": _("A household member needs a role in the household.")}
-            )
+            errors["household_role"] = _("A household member needs a role in the household.")
+        if errors:
+            raise ValidationError(errors)
 
 
 class IdentityDocument(models.Model):
@@ -325,19 +327,21 @@ class IdentityDocument(models.Model):
         return f"{self.get_doc_type_display()} ({self.issuing_country.code})"
 
     def clean(self) -> None:
+        # Every rule is asked, as in Client.clean().
         super().clean()
+        errors: dict[str, ValidationError | str] = {}
         self.number = normalize_identifier(self.number)
         if self.number and self.doc_type and self.issuing_country:
             try:
                 validate_document_number(self.number, self.doc_type, self.issuing_country.code)
             except ValidationError as error:
-                raise ValidationError({"number": error}) from None
+                errors["number"] = error
         if self.issued_on and self.issued_on > timezone.localdate():
-            raise ValidationError({"issued_on": _("The issue date must not lie in the future.")})
+            errors["issued_on"] = _("The issue date must not lie in the future.")
         if self.issued_on and self.expires_on and self.issued_on >= self.expires_on:
-            raise ValidationError(
-                {"expires_on": _("The expiry date must be after the issue date.")}
-            )
+            errors["expires_on"] = _("The expiry date must be after the issue date.")
+        if errors:
+            raise ValidationError(errors)
 
     # The fields a caseworker edits; a document's version is their stored values.
     EDITED_FIELDS = ("doc_type", "number", "issuing_country", "issued_on", "expires_on")

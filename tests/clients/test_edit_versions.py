@@ -122,6 +122,17 @@ def test_a_fault_in_another_section_does_not_refuse_a_new_address(laf_client, bo
     assert _stored(born_tomorrow).street == "Zweites Ufer 2"
 
 
+def test_a_fault_elsewhere_does_not_hide_one_in_the_section_edited(laf_client, born_tomorrow):
+    url = reverse("clients:client-edit", args=[born_tomorrow.pk, "residence"])
+    data = {"arrival_date": "01.01.2099", "residence_status": "unknown"}
+
+    response = laf_client.post(url, {**data, "seen_version": born_tomorrow.version})
+
+    assert response.status_code == 200
+    assert list(response.context["form"].errors) == ["arrival_date"]
+    assert _stored(born_tomorrow).arrival_date == born_tomorrow.arrival_date
+
+
 def test_the_section_holding_the_fault_shows_it_on_its_field(laf_client, born_tomorrow):
     url = reverse("clients:client-edit", args=[born_tomorrow.pk, "identity"])
     form = laf_client.get(url).context["form"]

@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from clients.models import Client, Household
-from clients.services import IGNORE_VERSION, client_update, document_add
+from clients.services import IGNORE_VERSION, client_update, document_add, document_update
 from core.dates import PartialDate
 from core.identity.names import fold_accents
 from tests.factories import ClientFactory
@@ -104,6 +104,39 @@ def test_german_passport_numbers_use_a_restricted_alphabet(olena):
         fields={"doc_type": "passport", "number": "C01X00T47", "issuing_country": "DE"},
     )
     assert document.pk
+
+
+def test_a_document_change_is_judged_by_the_rules_over_the_columns_it_writes(olena):
+    """Writing only the issue date still meets the rule that ties it to the expiry."""
+    import datetime as dt
+
+    document = document_add(
+        client=olena,
+        actor=None,
+        fields={
+            "doc_type": "passport",
+            "number": "FA123456",
+            "issuing_country": "UA",
+            "issued_on": dt.date(2020, 1, 1),
+            "expires_on": dt.date(2024, 1, 1),
+        },
+    )
+    with pytest.raises(ValidationError) as error:
+        document_update(
+            document=document,
+            actor=None,
+            fields={"issued_on": dt.date(2024, 6, 1)},
+            seen_version=IGNORE_VERSION,
+        )
+    assert "expires_on" in error.value.message_dict
+    with pytest.raises(ValidationError) as error:
+        document_update(
+            document=document,
+            actor=None,
+            fields={"issuing_country": "DE"},
+            seen_version=IGNORE_VERSION,
+        )
+    assert "number" in error.value.message_dict
 
 
 def test_document_expiry_must_follow_issue(olena):
